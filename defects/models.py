@@ -1,0 +1,1 @@
+"""Models of the Mängelmelder (DESIGN.md §5, defects)."""

@@ -1,0 +1,60 @@
+"""Forms of the core: sign-up and profile, and the renderer that gives every form KERN markup."""
+
+from django import forms
+from django.forms.renderers import TemplatesSetting
+from django.utils.translation import gettext_lazy as _
+
+from .models import District, User
+
+
+class PortalFormRenderer(TemplatesSetting):
+    """Render fields with the design system's markup; errors stay linked to their field."""
+
+    form_template_name = "components/form.html"
+    field_template_name = "components/field.html"
+
+
+class SignupForm(forms.Form):
+    """Extra sign-up fields on top of allauth's e-mail and password (allauth's `signup` hook)."""
+
+    display_name = forms.CharField(
+        label=_("Öffentlicher Name"),
+        max_length=50,
+        help_text=_("Wird bei Ihren Beiträgen angezeigt. Ein Pseudonym ist möglich."),
+        widget=forms.TextInput(attrs={"autocomplete": "nickname"}),
+    )
+    district = forms.ModelChoiceField(
+        label=_("Ortsteil"),
+        queryset=District.objects.all(),
+        required=False,
+        empty_label=_("– keine Angabe –"),
+        help_text=_("Freiwillig. Hilft uns, Ihre Beiträge einem Ort zuzuordnen."),
+    )
+
+    field_order = ["email", "display_name", "password1", "password2", "district"]
+
+    def clean_display_name(self) -> str:
+        name = self.cleaned_data["display_name"].strip()
+        if User.objects.filter(display_name__iexact=name).exists():
+            raise forms.ValidationError(
+                _("Dieser öffentliche Name ist schon vergeben. Bitte wählen Sie einen anderen.")
+            )
+        return name
+
+    def signup(self, request, user: User) -> None:
+        """allauth's hook; the fields are already set by the adapter before the first save."""
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["display_name", "real_name", "district"]
+
+    def clean_display_name(self) -> str:
+        name = self.cleaned_data["display_name"].strip()
+        taken = User.objects.filter(display_name__iexact=name).exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise forms.ValidationError(
+                _("Dieser öffentliche Name ist schon vergeben. Bitte wählen Sie einen anderen.")
+            )
+        return name

@@ -1,0 +1,120 @@
+"""The shared core: citizens and staff (User), the city's departments and districts."""
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class District(models.Model):
+    """An Ortsteil of the city."""
+
+    name = models.CharField(_("Name"), max_length=100, unique=True)
+    slug = models.SlugField(_("Kürzel"), max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("Ortsteil")
+        verbose_name_plural = _("Ortsteile")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Department(models.Model):
+    """A Fachbereich of the administration; defect reports and tickets are routed to one."""
+
+    name = models.CharField(_("Name"), max_length=200, unique=True)
+    slug = models.SlugField(_("Kürzel"), max_length=100, unique=True)
+    email = models.EmailField(_("Funktionspostfach"), blank=True)
+    description = models.TextField(_("Zuständigkeiten"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("Fachbereich")
+        verbose_name_plural = _("Fachbereiche")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra) -> "User":
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra) -> "User":
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        extra.setdefault("display_name", email.split("@")[0])
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person with a Bürgerkonto: logs in by e-mail, appears in public only by display name."""
+
+    email = models.EmailField(_("E-Mail-Adresse"), unique=True)
+    display_name = models.CharField(
+        _("Öffentlicher Name"),
+        max_length=50,
+        help_text=_("Wird bei Ihren Beiträgen angezeigt. Ein Pseudonym ist möglich."),
+    )
+    real_name = models.CharField(
+        _("Vollständiger Name"),
+        max_length=150,
+        blank=True,
+        help_text=_("Freiwillig. Wird nie öffentlich angezeigt."),
+    )
+    district = models.ForeignKey(
+        District,
+        verbose_name=_("Ortsteil"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("Fachbereich"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="members",
+        help_text=_("Nur für Mitarbeitende der Verwaltung."),
+    )
+    is_staff = models.BooleanField(_("Mitarbeitende/r"), default=False)
+    is_active = models.BooleanField(_("Aktiv"), default=True)
+    date_joined = models.DateTimeField(_("Registriert am"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["display_name"]
+
+    class Meta:
+        ordering = ["display_name"]
+        verbose_name = _("Benutzerkonto")
+        verbose_name_plural = _("Benutzerkonten")
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+            models.UniqueConstraint(Lower("display_name"), name="user_display_name_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name or self.email
+
+    def get_short_name(self) -> str:
+        return self.display_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("account")

@@ -1,0 +1,46 @@
+"""Site-wide pages: home, health, the account's profile."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from . import services
+from .forms import ProfileForm
+from .health import service_states
+from .models import User
+from .sections import home_sections, render_sections
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "lohmar_portal/home.html", {"sections": render_sections(home_sections, request)}
+    )
+
+
+@never_cache
+@transaction.non_atomic_requests
+def healthz(request: HttpRequest) -> JsonResponse:
+    """200 with each service's state when all answer, 503 when one does not."""
+    states = service_states()
+    healthy = all(state["ok"] for state in states.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", "services": states},
+        status=200 if healthy else 503,
+    )
+
+
+@login_required
+def account(request: HttpRequest) -> HttpResponse:
+    """Mein Bürgerkonto: profile and the links to the account's settings."""
+    # A fresh copy: a rejected form must not change the user shown in the page's frame.
+    form = ProfileForm(request.POST or None, instance=User.objects.get(pk=request.user.pk))
+    if request.method == "POST" and form.is_valid():
+        services.update_profile(actor=request.user, user=request.user, **form.cleaned_data)
+        messages.success(request, _("Ihr Profil wurde gespeichert."))
+        return redirect("account")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "lohmar_portal/account.html", {"form": form}, status=status)

@@ -1,0 +1,1 @@
+"""Models of the participation engine (DESIGN.md §5, participation)."""

@@ -1,0 +1,1 @@
+"""Models of the service center (DESIGN.md §5, servicecenter)."""
