@@ -15,7 +15,5 @@ def load(log) -> None:
         title=data["vision"]["title"], defaults={**data["vision"], "is_published": True}
     )
     for pillar in data["pillars"]:
-        Pillar.objects.update_or_create(
-            slug=pillar["slug"], defaults={**pillar, "vision": vision}
-        )
+        Pillar.objects.update_or_create(slug=pillar["slug"], defaults={**pillar, "vision": vision})
     log(f"Vision „{vision.title}“ mit {len(data['pillars'])} Schwerpunkten")

@@ -17,7 +17,5 @@ def current_vision() -> Vision | None:
 def published_pillar(*, slug: str) -> Pillar | None:
     """A pillar of a published vision."""
     return (
-        Pillar.objects.filter(vision__is_published=True, slug=slug)
-        .select_related("vision")
-        .first()
+        Pillar.objects.filter(vision__is_published=True, slug=slug).select_related("vision").first()
     )

@@ -22,8 +22,11 @@ class AccountAdapter(DefaultAccountAdapter):
             template_prefix, email, {"request": request, "email": email, **context}
         )
         html = next(
-            (content for content, mimetype in getattr(message, "alternatives", [])
-             if mimetype == "text/html"),
+            (
+                content
+                for content, mimetype in getattr(message, "alternatives", [])
+                if mimetype == "text/html"
+            ),
             None,
         )
         transaction.on_commit(

@@ -17,14 +17,24 @@ class UserAdmin(DjangoUserAdmin):
         (_("Person"), {"fields": ["display_name", "real_name", "district"]}),
         (
             _("Rechte"),
-            {"fields": ["is_active", "is_staff", "is_superuser", "department", "groups",
-                        "user_permissions"]},
+            {
+                "fields": [
+                    "is_active",
+                    "is_staff",
+                    "is_superuser",
+                    "department",
+                    "groups",
+                    "user_permissions",
+                ]
+            },
         ),
         (_("Daten"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [
-        (None, {"classes": ["wide"],
-                "fields": ["email", "display_name", "password1", "password2"]}),
+        (
+            None,
+            {"classes": ["wide"], "fields": ["email", "display_name", "password1", "password2"]},
+        ),
     ]
     readonly_fields = ["last_login", "date_joined"]
 

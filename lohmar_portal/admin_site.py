@@ -17,7 +17,7 @@ class PortalAdminSite(admin.AdminSite):
         return super().has_permission(request) and is_mfa_enabled(request.user)
 
     def login(self, request: HttpRequest, extra_context=None) -> HttpResponse:
-        """Send everybody through allauth's login (rate limits, MFA prompt); no second login form."""
+        """Everybody logs in through allauth (rate limits, MFA prompt); there is no second form."""
         next_url = request.GET.get("next") or request.path
         user = request.user
         if self.has_permission(request):

@@ -1,4 +1,7 @@
-"""The Celery app: worker `celery -A lohmar_portal worker -l INFO`, beat `celery -A lohmar_portal beat`."""
+"""The Celery app.
+
+Worker: `celery -A lohmar_portal worker -l INFO`; beat: `celery -A lohmar_portal beat -l INFO`.
+"""
 
 import os
 

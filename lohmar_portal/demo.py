@@ -42,7 +42,9 @@ def _demo_staff(log) -> None:
         credentials = {"password": secrets.token_urlsafe(12), "totp_secret": generate_totp_secret()}
         if user is None:
             user = User.objects.create_superuser(
-                STAFF_EMAIL, credentials["password"], display_name="Stadtverwaltung Lohmar",
+                STAFF_EMAIL,
+                credentials["password"],
+                display_name="Stadtverwaltung Lohmar",
                 department=Department.objects.get(slug="digitalisierung"),
             )
         else:

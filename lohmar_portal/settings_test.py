@@ -4,7 +4,7 @@ import os
 
 os.environ.setdefault("DEBUG", "1")
 
-from .settings import *  # noqa: E402, F403
+from .settings import *  # noqa: F403
 from .settings import CACHES, REDIS_URL
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; tests only

@@ -6,7 +6,12 @@ from django.core.mail import EmailMultiAlternatives
 
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def send_email(
-    *, subject: str, body: str, to: list[str], html: str | None = None, from_email: str | None = None
+    *,
+    subject: str,
+    body: str,
+    to: list[str],
+    html: str | None = None,
+    from_email: str | None = None,
 ) -> None:
     """Send one e-mail; queued after commit so a rolled-back action sends nothing."""
     message = EmailMultiAlternatives(subject=subject, body=body, to=to, from_email=from_email)

@@ -9,6 +9,11 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("konto/", views.account, name="account"),
     path("sprache/", set_language, name="set_language"),
+    path(
+        "accounts/confirm-email/<str:key>/",
+        views.ConfirmEmailView.as_view(),
+        name="account_confirm_email",
+    ),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("", include("ideas.urls")),

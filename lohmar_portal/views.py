@@ -1,5 +1,6 @@
 """Site-wide pages: home, health, the account's profile."""
 
+from allauth.account import views as allauth_views
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -44,3 +45,13 @@ def account(request: HttpRequest) -> HttpResponse:
         return redirect("account")
     status = 400 if request.method == "POST" else 200
     return render(request, "lohmar_portal/account.html", {"form": form}, status=status)
+
+
+class ConfirmEmailView(allauth_views.ConfirmEmailView):
+    """allauth's confirmation page, answering an unknown or expired link with 404, not 200."""
+
+    def get(self, *args, **kwargs):
+        response = super().get(*args, **kwargs)
+        if self.object is None:
+            response.status_code = 404
+        return response

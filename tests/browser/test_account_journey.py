@@ -1,0 +1,74 @@
+"""A citizen's first visit: sign up, confirm by e-mail, log in, log out — accessible throughout."""
+
+import re
+
+import pytest
+from django.core import mail
+
+from tests.browser.axe import assert_accessible
+from tests.factories import PASSWORD, PillarFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_sign_up_confirm_log_in_log_out(page, mailoutbox):
+    page.goto("/")
+    page.get_by_role("link", name="Registrieren").first.click()
+    page.get_by_label("E-Mail").fill("anna@example.org")
+    page.get_by_label("Öffentlicher Name").fill("Anna aus Birk")
+    page.get_by_label("Passwort", exact=True).fill(PASSWORD)
+    page.get_by_label("Passwort (Wiederholung)").fill(PASSWORD)
+    page.get_by_role("button", name="Konto anlegen").click()
+    assert page.get_by_role("heading", name="Bitte bestätigen Sie Ihre E-Mail-Adresse").is_visible()
+
+    assert len(mail.outbox) == 1
+    link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", mail.outbox[0].body).group(0)
+    page.goto(link)
+    page.get_by_role("button", name="Bestätigen").click()
+
+    page.goto("/accounts/login/")
+    page.get_by_label("E-Mail").fill("anna@example.org")
+    page.get_by_label("Passwort").fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    page.get_by_role("link", name="Mein Bürgerkonto").click()
+    assert page.get_by_role("heading", name="Mein Bürgerkonto").is_visible()
+    assert page.get_by_label("Öffentlicher Name").input_value() == "Anna aus Birk"
+
+    page.get_by_role("link", name="Abmelden").click()
+    page.get_by_role("button", name="Abmelden").click()
+    assert page.get_by_role("link", name="Anmelden").first.is_visible()
+    assert page.get_by_role("link", name="Mein Bürgerkonto").count() == 0
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/", "/strategie/", "/accounts/signup/", "/accounts/login/", "/accounts/password/reset/"],
+)
+def test_public_pages_have_no_axe_violations(page, url):
+    pillar = PillarFactory()
+    page.goto(url)
+    assert_accessible(page)
+    page.goto(f"/strategie/{pillar.slug}/")
+    assert_accessible(page)
+
+
+def test_forms_in_their_error_state_have_no_axe_violations(page):
+    page.goto("/accounts/signup/")
+    page.get_by_label("E-Mail").fill("keine-adresse")
+    page.get_by_role("button", name="Konto anlegen").click()
+    assert page.get_by_role("alert").first.is_visible()
+    assert_accessible(page)
+    page.goto("/accounts/login/")
+    page.get_by_role("button", name="Anmelden").click()
+    assert_accessible(page)
+
+
+def test_the_language_switch_shows_english_and_back(page):
+    PillarFactory()
+    page.goto("/")
+    page.get_by_role("button", name="English").click()
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.get_by_role("link", name="Sign up").first.is_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="Deutsch").click()
+    assert page.locator("html").get_attribute("lang") == "de"

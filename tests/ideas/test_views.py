@@ -1,0 +1,59 @@
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.factories import PillarFactory, VisionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_shows_the_vision_and_links_each_pillar(client):
+    vision = VisionFactory(motto="Lohmar | Digital | Für Alle")
+    pillars = PillarFactory.create_batch(4, vision=vision)
+    html = client.get("/").content.decode()
+    assert "Lohmar | Digital | Für Alle" in html
+    for pillar in pillars:
+        assert f'href="/strategie/{pillar.slug}/"' in html
+        assert pillar.title in html
+
+
+def test_home_without_a_published_vision_still_works(client):
+    VisionFactory(is_published=False, motto="Entwurf der Vision")
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "Entwurf der Vision" not in response.content.decode()
+
+
+def test_vision_page_shows_statement_pillars_and_background(client):
+    vision = VisionFactory(background="Am 16. Mai 2019 wurde die Vision vorgestellt.")
+    PillarFactory(vision=vision, title="Digital nah dran!")
+    html = client.get("/strategie/").content.decode()
+    assert vision.statement in html
+    assert "Digital nah dran!" in html
+    assert "Am 16. Mai 2019" in html
+
+
+def test_pillar_page(client):
+    pillar = PillarFactory(title="Digital gut unterwegs!", text="Intelligente Mobilität.")
+    html = client.get(f"/strategie/{pillar.slug}/").content.decode()
+    assert "Digital gut unterwegs!" in html
+    assert "Intelligente Mobilität." in html
+
+
+def test_unpublished_or_unknown_pages_are_404(client):
+    pillar = PillarFactory(vision=VisionFactory(is_published=False))
+    assert client.get("/strategie/").status_code == 404
+    assert client.get(f"/strategie/{pillar.slug}/").status_code == 404
+    assert client.get("/strategie/gibt-es-nicht/").status_code == 404
+
+
+@pytest.mark.parametrize("url", ["/", "/strategie/"])
+def test_strategy_pages_run_a_constant_number_of_queries(client, url):
+    vision = VisionFactory()
+    PillarFactory(vision=vision)
+    with CaptureQueriesContext(connection) as one:
+        client.get(url)
+    PillarFactory.create_batch(19, vision=vision)
+    with CaptureQueriesContext(connection) as twenty:
+        client.get(url)
+    assert len(one) == len(twenty) <= 4
