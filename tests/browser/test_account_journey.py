@@ -72,3 +72,19 @@ def test_the_language_switch_shows_english_and_back(page):
     assert_accessible(page)
     page.get_by_role("button", name="Deutsch").click()
     assert page.locator("html").get_attribute("lang") == "de"
+
+
+@pytest.mark.parametrize(
+    "url", ["/konto/", "/accounts/email/", "/accounts/password/change/", "/accounts/2fa/"]
+)
+def test_account_pages_have_no_axe_violations(page, url):
+    from tests.factories import UserFactory
+
+    UserFactory(email="konto@example.org")
+    page.goto("/accounts/login/")
+    page.get_by_label("E-Mail").fill("konto@example.org")
+    page.get_by_label("Passwort").fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    page.goto(url)
+    assert page.locator("h1").first.is_visible()
+    assert_accessible(page)

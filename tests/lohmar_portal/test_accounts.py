@@ -169,3 +169,57 @@ def test_signup_is_rate_limited(client, settings, signup):
     response = signup(email="person9@example.org", display_name="Person 9")
     assert response.status_code == 429
     assert not User.objects.filter(email="person9@example.org").exists()
+
+
+def test_password_reset_by_mailed_link(client, django_capture_on_commit_callbacks):
+    user = UserFactory(email="bernd@example.org")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/accounts/password/reset/", {"email": "bernd@example.org"})
+    assert [m.to for m in mail.outbox] == [["bernd@example.org"]]
+    link = re.search(r"https?://\S+(/accounts/password/reset/key/\S+/)", mail.outbox[0].body)
+    form_page = client.get(link.group(1), follow=True)
+    new_password = "Neues-Passwort-für-Lohmar-7"
+    client.post(
+        form_page.redirect_chain[-1][0] if form_page.redirect_chain else link.group(1),
+        {"password1": new_password, "password2": new_password},
+    )
+    user.refresh_from_db()
+    assert user.check_password(new_password)
+
+
+def test_password_reset_for_an_unknown_address_reveals_nothing(client):
+    response = client.post("/accounts/password/reset/", {"email": "niemand@example.org"})
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/password/reset/done/"
+
+
+def test_password_change_needs_the_current_password(client):
+    user = UserFactory()
+    client.force_login(user)
+    response = client.post(
+        "/accounts/password/change/",
+        {
+            "oldpassword": "falsch",
+            "password1": "Neu-und-lang-2026",
+            "password2": "Neu-und-lang-2026",
+        },
+    )
+    assert response.status_code == 200
+    assert "Bitte geben Sie Ihr aktuelles Passwort ein." in response.content.decode()
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)
+
+
+def test_email_change_waits_for_verification_of_the_new_address(
+    client, django_capture_on_commit_callbacks
+):
+    user = UserFactory(email="alt@example.org")
+    client.force_login(user)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/accounts/email/", {"action_add": "", "email": "neu@example.org"})
+    user.refresh_from_db()
+    assert user.email == "alt@example.org"  # unchanged until the new address is confirmed
+    assert [m.to for m in mail.outbox] == [["neu@example.org"]]
+    client.post(verification_link(mail.outbox[0]))
+    user.refresh_from_db()
+    assert user.email == "neu@example.org"
