@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.db import transaction
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 
@@ -16,3 +17,27 @@ class GermanFirstLocaleMiddleware(LocaleMiddleware):
             language = settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class AtomicWritesMiddleware:
+    """Run every write request in one transaction; reads go without BEGIN/COMMIT.
+
+    Django's ATOMIC_REQUESTS would wrap reads too (two extra round trips on every page).
+    Third-party views (allauth's sign-up, for one) write several rows without a transaction of
+    their own; here a failure (5xx) rolls all of them back, and e-mails queued with
+    `transaction.on_commit` are never sent.
+    """
+
+    SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method in self.SAFE_METHODS:
+            return self.get_response(request)
+        with transaction.atomic():
+            response = self.get_response(request)
+            if response.status_code >= 500:
+                transaction.set_rollback(True)
+            return response

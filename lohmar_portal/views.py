@@ -3,7 +3,6 @@
 from allauth.account import views as allauth_views
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -23,7 +22,6 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@transaction.non_atomic_requests
 def healthz(request: HttpRequest) -> JsonResponse:
     """200 with each service's state when all answer, 503 when one does not."""
     states = service_states()
