@@ -1,8 +1,13 @@
-"""The city's digital strategy: its vision and the pillars (Handlungsfelder) under it."""
+"""The city's digital strategy (vision, pillars), the proposals filed under it, and the roadmap."""
 
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from participation.models import Channel
 
 
 class VisionQuerySet(models.QuerySet):
@@ -66,3 +71,269 @@ class Pillar(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("ideas:pillar_detail", kwargs={"slug": self.slug})
+
+
+class ProposalQuerySet(models.QuerySet):
+    def visible(self):
+        """Proposals the public may see: not hidden by moderation, not merged away."""
+        return self.filter(is_hidden=False).exclude(status=Proposal.Status.MERGED)
+
+    def listed(self):
+        """Proposals in public lists: visible and not withdrawn by their author."""
+        return self.visible().exclude(status=Proposal.Status.WITHDRAWN)
+
+
+class Proposal(models.Model):
+    """A Projektvorschlag under a pillar, filed in a participation process."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("eingereicht")
+        IN_REVIEW = "in_review", _("in Prüfung")
+        SHORTLISTED = "shortlisted", _("für den Workshop ausgewählt")
+        RECOMMENDED = "recommended", _("dem Rat empfohlen")
+        ADOPTED = "adopted", _("vom Rat beschlossen")
+        REJECTED = "rejected", _("abgelehnt")
+        DEFERRED = "deferred", _("zurückgestellt")
+        WITHDRAWN = "withdrawn", _("zurückgezogen")
+        MERGED = "merged", _("zusammengeführt")
+
+    # Which status may follow which; withdrawing and merging have their own services.
+    TRANSITIONS = {
+        Status.SUBMITTED: {Status.IN_REVIEW, Status.REJECTED},
+        Status.IN_REVIEW: {Status.SHORTLISTED, Status.REJECTED, Status.DEFERRED},
+        Status.SHORTLISTED: {Status.RECOMMENDED, Status.REJECTED, Status.DEFERRED},
+        Status.RECOMMENDED: {Status.ADOPTED, Status.REJECTED, Status.DEFERRED},
+        Status.DEFERRED: {Status.IN_REVIEW},
+        Status.ADOPTED: set(),
+        Status.REJECTED: {Status.IN_REVIEW},
+        Status.WITHDRAWN: set(),
+        Status.MERGED: set(),
+    }
+
+    reference = models.CharField(_("Aktenzeichen"), max_length=20, unique=True)
+    process = models.ForeignKey(
+        "participation.Process",
+        verbose_name=_("Verfahren"),
+        on_delete=models.PROTECT,
+        related_name="proposals",
+    )
+    pillar = models.ForeignKey(
+        Pillar, verbose_name=_("Schwerpunkt"), on_delete=models.PROTECT, related_name="proposals"
+    )
+    title = models.CharField(_("Titel"), max_length=150)
+    summary = models.CharField(_("Kurzfassung"), max_length=500)
+    text = models.TextField(_("Beschreibung"), max_length=10000)
+    district = models.ForeignKey(
+        "lohmar_portal.District",
+        verbose_name=_("Ortsteil"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    latitude = models.FloatField(_("Breitengrad"), null=True, blank=True)
+    longitude = models.FloatField(_("Längengrad"), null=True, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Eingereicht von"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="proposals",
+    )
+    channel = models.CharField(
+        _("Eingangsweg"), max_length=20, choices=Channel.choices, default=Channel.WEB
+    )
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Erfasst von"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    on_behalf_of = models.CharField(
+        _("Im Auftrag von (nicht öffentlich)"), max_length=200, blank=True
+    )
+    status = models.CharField(
+        _("Status"), max_length=20, choices=Status.choices, default=Status.SUBMITTED
+    )
+    official_answer = models.TextField(_("Offizielle Antwort der Stadt"), blank=True)
+    answered_at = models.DateTimeField(_("beantwortet am"), null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("zusammengeführt mit"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_proposals",
+    )
+    is_hidden = models.BooleanField(_("ausgeblendet"), default=False)
+    hidden_reason = models.CharField(_("Grund der Ausblendung"), max_length=500, blank=True)
+    # Kept exact by the participation services, in the same transaction as the rows.
+    rating_count = models.PositiveIntegerField(_("Anzahl Bewertungen"), default=0)
+    rating_sum = models.PositiveIntegerField(_("Summe der Bewertungen"), default=0)
+    rating_score = models.FloatField(_("Bayes-Bewertung"), default=0)
+    comment_count = models.PositiveIntegerField(_("Anzahl Kommentare"), default=0)
+    created_at = models.DateTimeField(_("eingereicht am"), default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ProposalQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("Projektvorschlag")
+        verbose_name_plural = _("Projektvorschläge")
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="proposal_newest"),
+            models.Index(fields=["-rating_score", "-id"], name="proposal_best_rated"),
+            models.Index(fields=["-comment_count", "-id"], name="proposal_most_discussed"),
+            models.Index(fields=["pillar", "status"], name="proposal_pillar_status"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(latitude__isnull=True, longitude__isnull=True)
+                    | Q(latitude__isnull=False, longitude__isnull=False)
+                ),
+                name="proposal_point_complete",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("ideas:proposal_detail", kwargs={"reference": self.reference})
+
+    @property
+    def rating_mean(self) -> float | None:
+        return self.rating_sum / self.rating_count if self.rating_count else None
+
+    @property
+    def has_point(self) -> bool:
+        return self.latitude is not None
+
+    def is_open_for_participation(self) -> bool:
+        """Ratings and comments are taken until the proposal is decided, withdrawn or merged."""
+        return not self.is_hidden and self.status not in {
+            self.Status.WITHDRAWN,
+            self.Status.MERGED,
+            self.Status.ADOPTED,
+            self.Status.REJECTED,
+        }
+
+
+class ProposalImage(models.Model):
+    """A picture illustrating a proposal; alt text is required so everybody gets its content."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="images")
+    image = models.ImageField(_("Bild"), upload_to="proposals/%Y/")
+    alt_text = models.CharField(_("Bildbeschreibung"), max_length=300)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["proposal", "order", "pk"]
+        verbose_name = _("Bild")
+        verbose_name_plural = _("Bilder")
+
+    def __str__(self) -> str:
+        return self.alt_text
+
+
+class StatusChange(models.Model):
+    """One step of a proposal's public history."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=20, choices=Proposal.Status.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=Proposal.Status.choices)
+    note = models.TextField(_("Begründung"), blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    by_staff = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("Statusänderung")
+        verbose_name_plural = _("Statusänderungen")
+
+    def __str__(self) -> str:
+        return f"{self.proposal.reference}: {self.from_status} → {self.to_status}"
+
+
+class RoadmapProject(models.Model):
+    """An Umsetzungsprojekt: what the city does with adopted proposals, followed in public."""
+
+    class Progress(models.TextChoices):
+        PLANNED = "planned", _("geplant")
+        IN_PROGRESS = "in_progress", _("in Umsetzung")
+        DONE = "done", _("abgeschlossen")
+
+    class Priority(models.IntegerChoices):
+        HIGH = 1, _("hoch")
+        MEDIUM = 2, _("mittel")
+        LOW = 3, _("niedrig")
+
+    title = models.CharField(_("Titel"), max_length=200)
+    slug = models.SlugField(_("Kürzel"), max_length=200, unique=True)
+    description = models.TextField(_("Beschreibung"))
+    pillar = models.ForeignKey(
+        Pillar, verbose_name=_("Schwerpunkt"), on_delete=models.PROTECT, related_name="projects"
+    )
+    proposals = models.ManyToManyField(
+        Proposal, verbose_name=_("Vorschläge"), related_name="projects", blank=True
+    )
+    department = models.ForeignKey(
+        "lohmar_portal.Department",
+        verbose_name=_("Verantwortlicher Fachbereich"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    priority = models.PositiveSmallIntegerField(
+        _("Priorität"), choices=Priority.choices, default=Priority.MEDIUM
+    )
+    progress = models.CharField(
+        _("Stand"), max_length=20, choices=Progress.choices, default=Progress.PLANNED
+    )
+    percent = models.PositiveSmallIntegerField(_("Fortschritt in Prozent"), default=0)
+    is_published = models.BooleanField(_("veröffentlicht"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["pillar", "priority", "title"]
+        verbose_name = _("Umsetzungsprojekt")
+        verbose_name_plural = _("Umsetzungsprojekte")
+        constraints = [
+            models.CheckConstraint(condition=Q(percent__lte=100), name="project_percent_max_100"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("ideas:project_detail", kwargs={"slug": self.slug})
+
+
+class RoadmapUpdate(models.Model):
+    """A dated public note on a project's progress."""
+
+    project = models.ForeignKey(RoadmapProject, on_delete=models.CASCADE, related_name="updates")
+    date = models.DateField(_("Datum"), default=timezone.localdate)
+    text = models.TextField(_("Meldung"))
+
+    class Meta:
+        ordering = ["-date", "-pk"]
+        verbose_name = _("Fortschrittsmeldung")
+        verbose_name_plural = _("Fortschrittsmeldungen")
+
+    def __str__(self) -> str:
+        return f"{self.date}: {self.text[:40]}"

@@ -1,9 +1,13 @@
 from django.urls import path
 
-from . import views
+from .views import maps, processes, proposals, roadmap, strategy
 
 app_name = "ideas"
 urlpatterns = [
-    path("strategie/", views.vision, name="vision"),
-    path("strategie/<slug:slug>/", views.pillar_detail, name="pillar_detail"),
+    path("strategie/", strategy.vision, name="vision"),
+    path("strategie/<slug:slug>/", strategy.pillar_detail, name="pillar_detail"),
+    *proposals.urlpatterns,
+    *maps.urlpatterns,
+    *processes.urlpatterns,
+    *roadmap.urlpatterns,
 ]

@@ -48,7 +48,7 @@ class SignupForm(forms.Form):
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
-        fields = ["display_name", "real_name", "district"]
+        fields = ["display_name", "real_name", "district", "notify_status", "notify_replies"]
 
     def clean_display_name(self) -> str:
         name = self.cleaned_data["display_name"].strip()

@@ -91,6 +91,14 @@ class User(AbstractBaseUser, PermissionsMixin):
         related_name="members",
         help_text=_("Nur für Mitarbeitende der Verwaltung."),
     )
+    notify_status = models.BooleanField(
+        _("E-Mail bei Statusänderungen und offiziellen Antworten"),
+        default=True,
+        help_text=_("Für Vorschläge, denen Sie folgen."),
+    )
+    notify_replies = models.BooleanField(
+        _("E-Mail bei Antworten auf meine Kommentare"), default=True
+    )
     is_staff = models.BooleanField(_("Mitarbeitende/r"), default=False)
     is_active = models.BooleanField(_("Aktiv"), default=True)
     date_joined = models.DateTimeField(_("Registriert am"), default=timezone.now)
@@ -118,3 +126,20 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_absolute_url(self) -> str:
         return reverse("account")
+
+
+class ReferenceSequence(models.Model):
+    """The last number handed out per prefix and year, for public reference numbers."""
+
+    prefix = models.CharField(max_length=10)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["prefix", "year"]
+        constraints = [
+            models.UniqueConstraint(fields=["prefix", "year"], name="one_sequence_per_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}-{self.year}: {self.last}"

@@ -7,6 +7,7 @@ name SECRET_KEY and ALLOWED_HOSTS. Every variable is listed in `.env.example` an
 
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -19,6 +20,11 @@ if (BASE_DIR / ".env").is_file():
     env.read_env(BASE_DIR / ".env")
 
 DEBUG = env.bool("DEBUG", default=True)
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _dev_secret_key() -> str:
@@ -61,6 +67,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.forms",
+    "django.contrib.postgres",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -216,13 +223,40 @@ STORAGES = {
     },
 }
 MEDIA_URL = "/media/"
-MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 
 # --- E-mail -------------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Bürgerportal Lohmar <portal@lohmar.de>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- The city -----------------------------------------------------------------------------------
+PORTAL_CITY_NAME = env.str("PORTAL_CITY_NAME", default="Lohmar")
+# The public address of the portal, for links in e-mails sent by workers (no request there).
+PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# The city outline (GeoJSON); points outside it are refused. The demo outline is approximate.
+PORTAL_BOUNDARY_FILE = Path(
+    env.str(
+        "PORTAL_BOUNDARY_FILE",
+        default=str(BASE_DIR / "lohmar_portal" / "data" / "lohmar_boundary.geojson"),
+    )
+)
+PORTAL_MAP_CENTER = (50.8394, 7.2164)
+# Map tiles are the one third-party request a page may make (browser only, never the server).
+PORTAL_MAP_TILES_URL = env.str(
+    "PORTAL_MAP_TILES_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+)
+PORTAL_MAP_TILES_ATTRIBUTION = env.str(
+    "PORTAL_MAP_TILES_ATTRIBUTION", default="© OpenStreetMap-Mitwirkende"
+)
+
+# --- Participation ------------------------------------------------------------------------------
+# Open reports that hide a contribution until a moderator decides.
+PARTICIPATION_FLAG_THRESHOLD = env.int("PARTICIPATION_FLAG_THRESHOLD", default=3)
+PORTAL_CONTACT_ADDRESS = env.str(
+    "PORTAL_CONTACT_ADDRESS", default="Stadt Lohmar, Rathausstraße 4, 53797 Lohmar"
+)
 
 # --- Security -----------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -244,13 +278,13 @@ if not DEBUG:
     if env.bool("BEHIND_TLS_PROXY", default=True):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# No inline script, no third-party requests; map tiles are added once the map exists.
+# No inline script, no third-party requests but the configured map tiles.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "data:"],
+        "img-src": ["'self'", "data:", _origin(PORTAL_MAP_TILES_URL)],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "form-action": ["'self'"],
@@ -259,12 +293,6 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
     }
 }
-
-# --- The city -----------------------------------------------------------------------------------
-PORTAL_CITY_NAME = env.str("PORTAL_CITY_NAME", default="Lohmar")
-PORTAL_CONTACT_ADDRESS = env.str(
-    "PORTAL_CONTACT_ADDRESS", default="Stadt Lohmar, Rathausstraße 4, 53797 Lohmar"
-)
 
 LOGGING = {
     "version": 1,

@@ -1,7 +1,7 @@
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from . import selectors
+from .. import selectors
 
 
 def vision(request: HttpRequest) -> HttpResponse:
