@@ -228,6 +228,9 @@ class Follow(GenericTarget):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.user} → {self.content_type.model} {self.object_id}"
+
 
 class ModerationAction(GenericTarget):
     """The log of every hide, restore, merge and status change: who, what, why, when."""
