@@ -47,7 +47,7 @@ format: setup
 messages: setup ## Extract translatable strings into locale/de and locale/en
 	$(MANAGE) makemessages -l de -l en --no-obsolete --no-location --ignore=$(VENV) --ignore=node_modules --ignore=bench --ignore=tests
 	@# German is the source language: its catalogue is the identity.
-	msgen --no-wrap -o locale/de/LC_MESSAGES/django.po locale/de/LC_MESSAGES/django.po
+	$(BIN)/python locale/identity.py locale/de/LC_MESSAGES/django.po
 	@echo "Now translate the new entries in locale/en/LC_MESSAGES/django.po."
 
 check: setup ## Django's system checks

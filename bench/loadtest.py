@@ -1,6 +1,11 @@
 """Serve the portal with gunicorn as in production and drive wrk at pages next to a bare view.
 
     .venv/bin/python bench/loadtest.py [--duration 10] [--connections 8] [URL-PATH ...]
+    .venv/bin/python bench/loadtest.py --post-rating [--sessions 20] [URL-PATH ...]
+
+`--post-rating` also measures the rating form: logged-in bench users (from bench/ideas_data.py)
+POST 1–5 stars to random open proposals, with session cookie and CSRF token, through a wrk Lua
+script; afterwards the rated proposals' counters are checked against their rating rows.
 
 Needs wrk (`apt-get install wrk`). Uses DATABASE_URL / REDIS_URL from the environment like the
 portal does (PostgreSQL gives the figures that matter). Prints requests/s, p50, p99, queries per
@@ -8,12 +13,14 @@ request and the ratio to the bare view, as a Markdown table.
 """
 
 import argparse
+import json
 import os
 import re
 import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -56,7 +63,9 @@ def _millis(value: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def wrk(path: str, *, duration: int, connections: int) -> dict[str, float]:
+def wrk(
+    path: str, *, duration: int, connections: int, script: str | None = None
+) -> dict[str, float]:
     output = subprocess.run(
         [
             "wrk",
@@ -64,6 +73,7 @@ def wrk(path: str, *, duration: int, connections: int) -> dict[str, float]:
             f"-d{duration}s",
             f"-c{connections}",
             "-t2",
+            *(["-s", script] if script else []),
             f"http://127.0.0.1:{PORT}{path}",
         ],
         capture_output=True,
@@ -79,15 +89,181 @@ def wrk(path: str, *, duration: int, connections: int) -> dict[str, float]:
     }
 
 
+# --- POST of a rating --------------------------------------------------------------------------
+
+
+def _in_django(function: str, *args) -> dict:
+    """Run one of the functions below in a Django process with the bench settings; JSON back."""
+    code = f"from bench.loadtest import {function}; {function}(*{args!r})"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=_django_env(),
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode:
+        sys.exit(result.stderr.strip().splitlines()[-1])
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def rating_sessions(sessions: int, proposals: int) -> None:
+    """Log bench users in (sessions in the database), pick open proposals; print JSON."""
+    import secrets
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    from ideas.models import Proposal
+    from lohmar_portal.models import User
+    from participation.models import Process
+    from participation.permissions import phase_allows
+
+    users = list(
+        User.objects.filter(email__endswith="@bench.invalid", is_active=True).order_by("pk")[
+            :sessions
+        ]
+    )
+    rating_open = [p.pk for p in Process.objects.all() if phase_allows(p, "rate")]
+    references = list(
+        Proposal.objects.listed()
+        .filter(process__in=rating_open)
+        .exclude(status__in=["adopted", "rejected"])
+        .exclude(author__in=users)
+        .order_by("?")
+        .values_list("reference", flat=True)[:proposals]
+    )
+    if not users or not references:
+        sys.exit("No bench users or open proposals: run bench/ideas_data.py first.")
+    cookies, tokens = [], []
+    for user in users:
+        client = Client()
+        client.force_login(user)
+        token = secrets.token_hex(16)  # a CSRF secret; the form may send it unmasked
+        session = client.cookies[settings.SESSION_COOKIE_NAME].value
+        cookies.append(
+            f"{settings.SESSION_COOKIE_NAME}={session}; {settings.CSRF_COOKIE_NAME}={token}"
+        )
+        tokens.append(token)
+    paths = [reverse("ideas:proposal_rate", kwargs={"reference": ref}) for ref in references]
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(users[0])
+    client.post(paths[0], {"value": 3})
+    with CaptureQueriesContext(connection) as queries:
+        client.post(paths[0], {"value": 4})
+    print(
+        json.dumps(
+            {
+                "cookies": cookies,
+                "tokens": tokens,
+                "paths": paths,
+                "references": references,
+                "queries": len(queries),
+            }
+        )
+    )
+
+
+def rating_counters_differ(references: list[str]) -> None:
+    """Print how many of the proposals have counters that differ from their rating rows."""
+    import django
+
+    django.setup()
+    from django.db.models import Count, Sum
+
+    from ideas.models import Proposal
+    from participation.models import Rating
+    from participation.services import content_type_of
+
+    proposals = list(Proposal.objects.filter(reference__in=references))
+    if not proposals:
+        print(json.dumps({"checked": 0, "differ": 0}))
+        return
+    rows = {
+        row["object_id"]: (row["n"], row["total"])
+        for row in Rating.objects.filter(
+            content_type=content_type_of(proposals[0]), object_id__in=[p.pk for p in proposals]
+        )
+        .values("object_id")
+        .annotate(n=Count("pk"), total=Sum("value"))
+    }
+    differ = sum(1 for p in proposals if (p.rating_count, p.rating_sum) != rows.get(p.pk, (0, 0)))
+    print(json.dumps({"checked": len(proposals), "differ": differ}))
+
+
+LUA = """
+local paths = {%(paths)s}
+local cookies = {%(cookies)s}
+local tokens = {%(tokens)s}
+local seeded = false
+
+request = function()
+  if not seeded then
+    math.randomseed(os.time() + math.floor(os.clock() * 1000000))
+    seeded = true
+  end
+  local i = math.random(#cookies)
+  local body = "csrfmiddlewaretoken=" .. tokens[i] .. "&value=" .. math.random(5)
+  return wrk.format("POST", paths[math.random(#paths)], {
+    ["Content-Type"] = "application/x-www-form-urlencoded",
+    ["Cookie"] = cookies[i],
+  }, body)
+end
+"""
+
+
+def rating_script(fixture: dict) -> str:
+    """Write the wrk Lua script for the rating POST to a temporary file; return its path."""
+
+    def lua_list(values: list[str]) -> str:
+        return ", ".join(json.dumps(value) for value in values)  # ASCII strings: same syntax
+
+    script = tempfile.NamedTemporaryFile(  # noqa: SIM115 (deleted by the caller)
+        "w", suffix=".lua", prefix="rating-", delete=False
+    )
+    with script:
+        script.write(
+            LUA
+            % {
+                "paths": lua_list(fixture["paths"]),
+                "cookies": lua_list(fixture["cookies"]),
+                "tokens": lua_list(fixture["tokens"]),
+            }
+        )
+    return script.name
+
+
 def main() -> None:
+    global PORT  # --port sets it once for the whole run
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("paths", nargs="*", default=DEFAULT_PATHS)
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--port", type=int, default=PORT, help="where gunicorn listens")
+    parser.add_argument(
+        "--post-rating",
+        action="store_true",
+        help="also POST ratings as logged-in bench users (data from bench/ideas_data.py)",
+    )
+    parser.add_argument("--sessions", type=int, default=20, help="bench users for --post-rating")
+    parser.add_argument(
+        "--proposals", type=int, default=500, help="open proposals rated by --post-rating"
+    )
     args = parser.parse_args()
+    PORT = args.port
     if not shutil.which("wrk"):
         sys.exit("wrk is needed: apt-get install wrk")
+    fixture = script = None
+    if args.post_rating:
+        fixture = _in_django("rating_sessions", args.sessions, args.proposals)
+        script = rating_script(fixture)
 
     server = subprocess.Popen(
         [
@@ -127,9 +303,22 @@ def main() -> None:
                     queries_per_request(path),
                 )
             )
+        if script:
+            label = (
+                f"POST rating ({len(fixture['cookies'])} users, {len(fixture['paths'])} proposals)"
+            )
+            rows.append(
+                (
+                    label,
+                    wrk("/", duration=args.duration, connections=args.connections, script=script),
+                    fixture["queries"],
+                )
+            )
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=20)
+        if script:
+            os.unlink(script)
 
     print(
         f"\n{args.workers} sync gunicorn workers, {args.connections} connections, "
@@ -141,6 +330,12 @@ def main() -> None:
         print(
             f"| {path} | {figures['rps']:.0f} | {figures['p50']:.2f} | {figures['p99']:.2f} "
             f"| {queries} | {figures['rps'] / bare['rps']:.0%} | {figures['errors']} |"
+        )
+    if fixture:
+        check = _in_django("rating_counters_differ", fixture["references"])
+        print(
+            f"\nRated proposals checked afterwards: {check['checked']}, counters differing "
+            f"from their rating rows: {check['differ']}"
         )
 
 

@@ -16,3 +16,11 @@ class IdeasConfig(AppConfig):
             template_name="ideas/components/home_strategy.html",
             context=lambda request: {"vision": selectors.current_vision()},
         )
+        register_home_section(
+            order=20,
+            template_name="ideas/components/home_participation.html",
+            context=lambda request: {
+                "open_processes": selectors.open_processes_for_submission(),
+                "latest": selectors.proposals_for_listing(selectors.ProposalFilters())[:3],
+            },
+        )

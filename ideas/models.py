@@ -1,6 +1,7 @@
 """The city's digital strategy (vision, pillars), the proposals filed under it, and the roadmap."""
 
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -122,7 +123,10 @@ class Proposal(models.Model):
     )
     title = models.CharField(_("Titel"), max_length=150)
     summary = models.CharField(_("Kurzfassung"), max_length=500)
-    text = models.TextField(_("Beschreibung"), max_length=10000)
+    # TextField's max_length only shapes forms; the validator enforces it in full_clean() too.
+    text = models.TextField(
+        _("Beschreibung"), max_length=10000, validators=[MaxLengthValidator(10000)]
+    )
     district = models.ForeignKey(
         "lohmar_portal.District",
         verbose_name=_("Ortsteil"),

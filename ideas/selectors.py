@@ -1,8 +1,17 @@
-"""Reads of the strategy."""
+"""Reads of the strategy and its proposals, for the public pages."""
 
-from django.db.models import Prefetch
+from dataclasses import dataclass
 
-from .models import Pillar, Vision
+from django.contrib.contenttypes.models import ContentType
+from django.core.paginator import Page, Paginator
+from django.db import connection
+from django.db.models import Count, F, Prefetch, QuerySet, Value
+
+from lohmar_portal.models import District
+from participation.models import Comment, Follow, ModerationAction, Process, Rating
+
+from .models import Pillar, Proposal, RoadmapProject, StatusChange, Vision
+from .search import search_proposals
 
 
 def current_vision() -> Vision | None:
@@ -19,3 +28,129 @@ def published_pillar(*, slug: str) -> Pillar | None:
     return (
         Pillar.objects.filter(vision__is_published=True, slug=slug).select_related("vision").first()
     )
+
+
+# --- Proposals ----------------------------------------------------------------------------------
+
+SORTS = {
+    "newest": ("-created_at", "-id"),
+    "best": ("-rating_score", "-id"),
+    "discussed": ("-comment_count", "-id"),
+}
+# A permutation of the ids that depends on the seed: the same seed gives the same order on every
+# page, and it works alike on PostgreSQL and SQLite (integer arithmetic only).
+_RANDOM_MULTIPLIER = 2654435761
+_RANDOM_MODULUS = 4294967291
+
+
+@dataclass(frozen=True)
+class ProposalFilters:
+    pillar: Pillar | None = None
+    status: str = ""
+    district: District | None = None
+    process: Process | None = None
+    query: str = ""
+    sort: str = "newest"
+    seed: int = 0
+
+
+def proposals_for_listing(filters: ProposalFilters) -> QuerySet[Proposal]:
+    """The public list: visible, not withdrawn, filtered, searched and sorted."""
+    proposals = Proposal.objects.listed().select_related("pillar", "district", "author")
+    if filters.pillar:
+        proposals = proposals.filter(pillar=filters.pillar)
+    if filters.status:
+        proposals = proposals.filter(status=filters.status)
+    if filters.district:
+        proposals = proposals.filter(district=filters.district)
+    if filters.process:
+        proposals = proposals.filter(process=filters.process)
+    if filters.query:
+        proposals = search_proposals(proposals, filters.query)
+    if filters.sort == "random":
+        # Shift, then multiply: a different seed gives a different permutation, not a rotation.
+        # (id + seed) * multiplier stays below 2**63 for seeds below 2**31.
+        shuffled = ((F("id") + Value(filters.seed)) * _RANDOM_MULTIPLIER) % _RANDOM_MODULUS
+        return proposals.alias(shuffled=shuffled).order_by("shuffled", "id")
+    if filters.sort == "relevance" and filters.query and connection.vendor == "postgresql":
+        return proposals.order_by("-search_rank", "-id")
+    return proposals.order_by(*SORTS.get(filters.sort, SORTS["newest"]))
+
+
+def proposal_for_detail(*, reference: str) -> Proposal | None:
+    """One proposal with what its page shows; hidden and merged ones too (they say why)."""
+    return (
+        Proposal.objects.select_related("pillar", "district", "author", "process", "merged_into")
+        .prefetch_related(
+            "images",
+            Prefetch("status_changes", queryset=StatusChange.objects.order_by("created_at", "pk")),
+            Prefetch("process__phases"),
+            Prefetch("projects", queryset=RoadmapProject.objects.filter(is_published=True)),
+        )
+        .filter(reference=reference)
+        .first()
+    )
+
+
+def rating_distribution(proposal: Proposal) -> list[tuple[int, int, int]]:
+    """(stars, count, percent) for 5 down to 1 stars, in one query."""
+    content_type = ContentType.objects.get_for_model(Proposal)
+    counts = dict(
+        Rating.objects.filter(content_type=content_type, object_id=proposal.pk)
+        .values_list("value")
+        .annotate(n=Count("pk"))
+        .values_list("value", "n")
+    )
+    total = sum(counts.values())
+    return [
+        (stars, counts.get(stars, 0), round(100 * counts.get(stars, 0) / total) if total else 0)
+        for stars in range(5, 0, -1)
+    ]
+
+
+COMMENTS_PER_PAGE = 20
+
+
+def comment_threads(proposal: Proposal, *, page: int) -> tuple[Page, dict[int, list[Comment]]]:
+    """A page of top-level comments (oldest first) and the replies of each, in two queries."""
+    content_type = ContentType.objects.get_for_model(Proposal)
+    on_proposal = Comment.objects.filter(content_type=content_type, object_id=proposal.pk)
+    threads = Paginator(
+        on_proposal.filter(parent=None).select_related("author"), COMMENTS_PER_PAGE
+    ).get_page(page)
+    replies: dict[int, list[Comment]] = {}
+    for reply in on_proposal.filter(parent__in=[c.pk for c in threads]).select_related("author"):
+        replies.setdefault(reply.parent_id, []).append(reply)
+    return threads, replies
+
+
+def user_state(user, proposal: Proposal) -> dict:
+    """The visitor's own rating and whether they follow, for the detail page (two queries)."""
+    if not user.is_authenticated:
+        return {"my_rating": None, "following": False}
+    content_type = ContentType.objects.get_for_model(Proposal)
+    on_proposal = {"content_type": content_type, "object_id": proposal.pk, "user": user}
+    return {
+        "my_rating": Rating.objects.filter(**on_proposal).values_list("value", flat=True).first(),
+        "following": Follow.objects.filter(**on_proposal).exists(),
+    }
+
+
+def moderation_log(proposal: Proposal) -> QuerySet[ModerationAction]:
+    """The public moderation entries of a proposal (merges, hides, restores)."""
+    content_type = ContentType.objects.get_for_model(Proposal)
+    return ModerationAction.objects.filter(
+        content_type=content_type,
+        object_id=proposal.pk,
+        action__in=[
+            ModerationAction.Action.MERGE,
+            ModerationAction.Action.HIDE,
+            ModerationAction.Action.RESTORE,
+        ],
+    )
+
+
+def open_processes_for_submission() -> list[Process]:
+    """Public processes whose active phase takes proposals."""
+    processes = Process.objects.filter(is_public=True).prefetch_related("phases")
+    return [p for p in processes if (phase := p.phase_at()) and phase.allows_submit]

@@ -279,6 +279,8 @@ def merge_proposals(*, actor: User, source: Proposal, target: Proposal, reason: 
         older.delete()
         if newer is rating:
             target_ratings[rating.user_id] = rating
+    if target.author_id:  # nobody rates their own proposal, not even through a merge
+        Rating.objects.filter(on_source, user_id=target.author_id).delete()
     Rating.objects.filter(on_source).update(object_id=target.pk)
     Comment.objects.filter(on_source).update(object_id=target.pk)
     followers = Follow.objects.filter(on_target).values("user_id")

@@ -6,8 +6,9 @@ app_name = "ideas"
 urlpatterns = [
     path("strategie/", strategy.vision, name="vision"),
     path("strategie/<slug:slug>/", strategy.pillar_detail, name="pillar_detail"),
-    *proposals.urlpatterns,
+    # The map's fixed paths (vorschlaege/karte/) come before a proposal's vorschlaege/<reference>/.
     *maps.urlpatterns,
+    *proposals.urlpatterns,
     *processes.urlpatterns,
     *roadmap.urlpatterns,
 ]

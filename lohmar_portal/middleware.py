@@ -3,6 +3,8 @@ from django.db import transaction
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 
+from .cache import bump_content_version
+
 
 class GermanFirstLocaleMiddleware(LocaleMiddleware):
     """German unless the visitor chose another language with the language switch.
@@ -25,7 +27,7 @@ class AtomicWritesMiddleware:
     Django's ATOMIC_REQUESTS would wrap reads too (two extra round trips on every page).
     Third-party views (allauth's sign-up, for one) write several rows without a transaction of
     their own; here a failure (5xx) rolls all of them back, and e-mails queued with
-    `transaction.on_commit` are never sent.
+    `transaction.on_commit` are never sent. A successful write makes cached pages stale.
     """
 
     SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -40,4 +42,7 @@ class AtomicWritesMiddleware:
             response = self.get_response(request)
             if response.status_code >= 500:
                 transaction.set_rollback(True)
+            elif response.status_code < 400:
+                # Public pages may show what changed: cached copies become stale after commit.
+                transaction.on_commit(bump_content_version)
             return response

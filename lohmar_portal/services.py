@@ -9,11 +9,13 @@ from django.utils.translation import gettext as _
 from .models import District, ReferenceSequence, User
 
 
+@transaction.atomic
 def next_reference(prefix: str, *, width: int = 4, year: int | None = None) -> str:
     """The next public reference of a kind, e.g. `VS-2026-0042`; gap-free per year.
 
     Call inside the transaction that saves the referenced object: the sequence row stays
-    locked until it commits, so concurrent callers never get the same number.
+    locked until it commits, so concurrent callers never get the same number (and no number
+    is used up by a save that fails).
     """
     year = year or timezone.localdate().year
     updated = ReferenceSequence.objects.filter(prefix=prefix, year=year).update(last=F("last") + 1)

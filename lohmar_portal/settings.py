@@ -199,7 +199,10 @@ MFA_TOTP_ISSUER = env.str("PORTAL_CITY_NAME", default="Lohmar") + " Bürgerporta
 # --- Language and time --------------------------------------------------------------------------
 LANGUAGE_CODE = "de"
 LANGUAGES = [("de", _("Deutsch")), ("en", _("Englisch"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# locale/formal: django-allauth's German in the formal "Sie" a city uses. makemessages writes
+# only to the first path; the second wins over allauth's own catalogue all the same.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale" / "formal"]
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 TIME_ZONE = "Europe/Berlin"
 USE_I18N = True
 USE_TZ = True
@@ -211,6 +214,8 @@ STATICFILES_DIRS = [
     BASE_DIR / "static",
     # The KERN design system, installed by npm from package-lock.json (never from a CDN).
     ("kern", BASE_DIR / "node_modules" / "@kern-ux" / "native" / "dist"),
+    # Leaflet for the maps, from npm as well.
+    ("leaflet", BASE_DIR / "node_modules" / "leaflet" / "dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

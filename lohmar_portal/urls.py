@@ -1,6 +1,5 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.i18n import set_language
 
 from . import views
 
@@ -8,7 +7,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("konto/", views.account, name="account"),
-    path("sprache/", set_language, name="set_language"),
+    path("sprache/", views.set_language, name="set_language"),
     path(
         "accounts/confirm-email/<str:key>/",
         views.ConfirmEmailView.as_view(),

@@ -1,20 +1,24 @@
 """Site-wide pages: home, health, the account's profile."""
 
 from allauth.account import views as allauth_views
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from . import services
+from .cache import cache_public_page
 from .forms import ProfileForm
 from .health import service_states
 from .models import User
 from .sections import home_sections, render_sections
 
 
+@cache_public_page
 def home(request: HttpRequest) -> HttpResponse:
     return render(
         request, "lohmar_portal/home.html", {"sections": render_sections(home_sections, request)}
@@ -53,3 +57,27 @@ class ConfirmEmailView(allauth_views.ConfirmEmailView):
         if self.object is None:
             response.status_code = 404
         return response
+
+
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Switch the language by a plain link (`?language=en&next=/…`) and return to the page.
+
+    A link, not a form: pages stay free of CSRF tokens, so anonymous pages can be cached. The
+    choice is a harmless preference in a cookie, and `next` never leads off the site.
+    """
+    language = request.GET.get("language") or request.POST.get("language")
+    next_url = request.GET.get("next") or request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = "/"
+    response = redirect(next_url)
+    if language in dict(settings.LANGUAGES):
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            samesite="Lax",
+            secure=request.is_secure(),
+        )
+    return response

@@ -157,6 +157,8 @@ def add_comment(
     if not can_comment(actor, target):
         raise PermissionDenied(_("Dieser Beitrag kann gerade nicht kommentiert werden."))
     if parent is not None:
+        # Read it again, locked: it may have been deleted or hidden a moment ago.
+        parent = Comment.objects.select_for_update().get(pk=parent.pk)
         if (parent.content_type_id, parent.object_id) != (
             content_type_of(target).pk,
             target.pk,
@@ -215,6 +217,8 @@ def delete_comment(*, actor: User, comment: Comment) -> Comment:
     if not can_delete_comment(actor, comment):
         raise PermissionDenied(_("Sie können nur Ihre eigenen Kommentare löschen."))
     comment = Comment.objects.select_for_update().get(pk=comment.pk)
+    if comment.is_deleted:  # deleted meanwhile (a second tab, a double click): count it once
+        return comment
     if not comment.is_hidden:
         _change_comment_count(comment.content_type_id, comment.object_id, -1)
     comment.is_deleted = True

@@ -62,6 +62,16 @@ def pytest_terminal_summary(terminalreporter):
 
 
 @pytest.fixture(autouse=True)
+def _german():
+    """Every test starts in German: a request in English must not leak into the next test."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     """Rate limits and cached pages live in the cache; every test starts with an empty one."""
     from django.core.cache import cache

@@ -1,5 +1,6 @@
 """Every UI string is translatable, and the German and English catalogues are complete."""
 
+import re
 import shutil
 import subprocess
 import sys
@@ -13,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CATALOGUES = [
     ROOT / "locale" / "de" / "LC_MESSAGES" / "django.po",
     ROOT / "locale" / "en" / "LC_MESSAGES" / "django.po",
-    ROOT / "lohmar_portal" / "locale" / "de" / "LC_MESSAGES" / "django.po",
+    ROOT / "locale" / "formal" / "de" / "LC_MESSAGES" / "django.po",
 ]
 
 
@@ -74,3 +75,20 @@ def test_allauth_speaks_formal_german():
         assert translation.gettext("Please type your current password.") == (
             "Bitte geben Sie Ihr aktuelles Passwort ein."
         )
+
+
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|%[sd]")
+
+
+@pytest.mark.parametrize("path", CATALOGUES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_translations_keep_every_placeholder(path):
+    """A translation that drops or invents a placeholder breaks the page or the e-mail."""
+    for entry in polib.pofile(str(path)):
+        expected = sorted(PLACEHOLDER.findall(entry.msgid_plural or entry.msgid))
+        translations = entry.msgstr_plural.values() if entry.msgid_plural else [entry.msgstr]
+        for text in translations:
+            found = sorted(PLACEHOLDER.findall(text))
+            # A singular form may leave out the number ("1 Bewertung"), never add a name.
+            assert set(found) <= set(expected), (entry.msgid, text)
+            if not entry.msgid_plural:
+                assert found == expected, (entry.msgid, text)

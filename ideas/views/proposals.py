@@ -1,3 +1,388 @@
-"""Routes of this module are added to ideas/urls.py through `urlpatterns`."""
+"""The proposal pages: list, detail, submit, edit, withdraw, and the participation posts on them.
 
-urlpatterns: list = []
+Views are adapters: they read with the selectors, write through the services, and turn a
+PermissionDenied into 403 and a ValidationError into the form's errors (400).
+"""
+
+import random
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from lohmar_portal.cache import cache_public_page
+from participation import services as participation
+from participation.models import Comment
+from participation.permissions import (
+    can_comment,
+    can_flag,
+    can_follow,
+    can_moderate,
+    can_rate,
+    phase_allows,
+)
+
+from .. import selectors, services
+from ..forms import CommentForm, FlagForm, ProposalFilterForm, ProposalForm, RatingForm
+from ..models import Proposal
+from ..permissions import can_edit_proposal, can_withdraw_proposal
+
+PER_PAGE = 20
+
+
+def _add_errors(form: Form, error: ValidationError) -> None:
+    """Put a service's ValidationError on the form: on its field where there is one."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+@cache_public_page
+def proposal_list(request: HttpRequest) -> HttpResponse:
+    form = ProposalFilterForm(request.GET or None)
+    # A wrong value (an unknown pillar, say) drops that filter only; the others still apply.
+    form.is_valid()
+    data = form.cleaned_data if form.is_bound else {}
+    sort = data.get("sort") or "newest"
+    seed = data.get("seed")
+    if sort == "random" and seed is None:
+        seed = random.randrange(2**31)  # noqa: S311 - an order, not a secret
+    filters = selectors.ProposalFilters(
+        pillar=data.get("pillar"),
+        status=data.get("status") or "",
+        district=data.get("district"),
+        query=(data.get("q") or "").strip(),
+        sort=sort,
+        seed=seed or 0,
+    )
+    page = Paginator(selectors.proposals_for_listing(filters), PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    if sort == "random":
+        query["seed"] = str(seed)
+    return render(
+        request,
+        "ideas/proposal_list.html",
+        {"form": form, "page": page, "query": query.urlencode(), "filters": filters},
+    )
+
+
+@cache_public_page
+def proposal_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    proposal = selectors.proposal_for_detail(reference=reference)
+    if proposal is None:
+        raise Http404
+    if proposal.status == Proposal.Status.MERGED and proposal.merged_into_id:
+        return redirect(proposal.merged_into, permanent=True)
+    return _render_detail(request, proposal)
+
+
+def _render_detail(request: HttpRequest, proposal: Proposal, status: int = 200, **forms):
+    user = request.user
+    hidden_for_visitor = proposal.is_hidden and not can_moderate(user)
+    context = {"proposal": proposal, "hidden_for_visitor": hidden_for_visitor}
+    if not hidden_for_visitor:
+        threads, replies = selectors.comment_threads(proposal, page=request.GET.get("kommentare"))
+        context |= {
+            "threads": threads,
+            "replies": replies,
+            "distribution": selectors.rating_distribution(proposal),
+            "moderation_log": selectors.moderation_log(proposal),
+            "merged_proposals": proposal.merged_proposals.all(),
+            "can_rate": can_rate(user, proposal),
+            "can_comment": can_comment(user, proposal),
+            "can_flag": can_flag(user, proposal),
+            "can_follow": can_follow(user, proposal),
+            "can_edit": can_edit_proposal(user, proposal),
+            "can_withdraw": can_withdraw_proposal(user, proposal),
+            "is_moderator": can_moderate(user),
+            "rating_open": phase_allows(proposal.process, "rate"),
+            "comment_open": phase_allows(proposal.process, "comment"),
+            "phase": proposal.process.phase_at(),
+            "rating_form": forms.get("rating_form") or RatingForm(),
+            "comment_form": forms.get("comment_form") or CommentForm(),
+            "flag_form": forms.get("flag_form") or FlagForm(),
+            **selectors.user_state(user, proposal),
+        }
+    return render(request, "ideas/proposal_detail.html", context, status=status)
+
+
+def _proposal_for_action(reference: str) -> Proposal:
+    return get_object_or_404(Proposal.objects.select_related("process"), reference=reference)
+
+
+@login_required
+def proposal_create(request: HttpRequest) -> HttpResponse:
+    processes = selectors.open_processes_for_submission()
+    if not processes:
+        if request.method == "POST":
+            raise PermissionDenied(
+                _("Zurzeit läuft keine Phase, in der Vorschläge eingereicht werden können.")
+            )
+        return render(request, "ideas/proposal_closed.html")
+    form = ProposalForm(request.POST or None, request.FILES or None, processes=processes)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            proposal = services.submit_proposal(
+                actor=request.user,
+                process=data["process"],
+                pillar=data["pillar"],
+                title=data["title"],
+                summary=data["summary"],
+                text=data["text"],
+                district=data["district"],
+                latitude=data["latitude"],
+                longitude=data["longitude"],
+                images=form.new_images(),
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("Danke! Ihr Vorschlag ist eingereicht und hat das Aktenzeichen %(ref)s.")
+                % {"ref": proposal.reference},
+            )
+            return redirect(proposal)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "ideas/proposal_form.html", {"form": form}, status=status)
+
+
+@login_required
+def proposal_edit(request: HttpRequest, reference: str) -> HttpResponse:
+    proposal = _proposal_for_action(reference)
+    if not can_edit_proposal(request.user, proposal):
+        raise PermissionDenied(_("Dieser Vorschlag kann nicht mehr bearbeitet werden."))
+    initial = {
+        "pillar": proposal.pillar,
+        "title": proposal.title,
+        "summary": proposal.summary,
+        "text": proposal.text,
+        "district": proposal.district,
+        "latitude": proposal.latitude,
+        "longitude": proposal.longitude,
+    }
+    form = ProposalForm(request.POST or None, request.FILES or None, initial=initial, editing=True)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.edit_proposal(
+                actor=request.user,
+                proposal=proposal,
+                pillar=data["pillar"],
+                title=data["title"],
+                summary=data["summary"],
+                text=data["text"],
+                district=data["district"],
+                latitude=data["latitude"],
+                longitude=data["longitude"],
+                new_images=form.new_images(),
+                remove_images=[
+                    int(pk) for pk in request.POST.getlist("remove_image") if pk.isdigit()
+                ],
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Ihre Änderungen sind gespeichert."))
+            return redirect(proposal)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "ideas/proposal_form.html", {"form": form, "proposal": proposal}, status=status
+    )
+
+
+@login_required
+def proposal_withdraw(request: HttpRequest, reference: str) -> HttpResponse:
+    proposal = _proposal_for_action(reference)
+    if not can_withdraw_proposal(request.user, proposal):
+        raise PermissionDenied(_("Dieser Vorschlag kann nicht mehr zurückgezogen werden."))
+    if request.method == "POST":
+        services.withdraw_proposal(actor=request.user, proposal=proposal)
+        messages.success(request, _("Ihr Vorschlag ist zurückgezogen."))
+        return redirect(proposal)
+    return render(request, "ideas/proposal_withdraw.html", {"proposal": proposal})
+
+
+def _participate(request: HttpRequest, proposal: Proposal, form: Form, form_name: str, action):
+    """Run one participation service; show the detail page with the form's errors on failure."""
+    if form.is_valid():
+        try:
+            message = action(form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, message)
+            return redirect(proposal)
+    return _render_detail(request, proposal, status=400, **{form_name: form})
+
+
+@login_required
+@require_POST
+def rate(request: HttpRequest, reference: str) -> HttpResponse:
+    proposal = _proposal_for_action(reference)
+
+    def action(data):
+        participation.rate(user=request.user, target=proposal, value=data["value"])
+        return _("Danke für Ihre Bewertung.")
+
+    return _participate(request, proposal, RatingForm(request.POST), "rating_form", action)
+
+
+@login_required
+@require_POST
+def withdraw_rating(request: HttpRequest, reference: str) -> HttpResponse:
+    proposal = _proposal_for_action(reference)
+    participation.withdraw_rating(user=request.user, target=proposal)
+    messages.success(request, _("Ihre Bewertung ist zurückgenommen."))
+    return redirect(proposal)
+
+
+@login_required
+@require_POST
+def comment(request: HttpRequest, reference: str) -> HttpResponse:
+    proposal = _proposal_for_action(reference)
+    form = CommentForm(request.POST)
+
+    def action(data):
+        parent = None
+        if data.get("parent"):
+            parent = Comment.objects.filter(pk=data["parent"]).first()
+            if parent is None:
+                raise ValidationError(_("Diesen Kommentar gibt es nicht mehr."))
+        created = participation.add_comment(
+            actor=request.user,
+            target=proposal,
+            text=data["text"],
+            parent=parent,
+            official=bool(request.POST.get("official")) and can_moderate(request.user),
+        )
+        return _("Ihr Kommentar ist veröffentlicht.") if created else ""
+
+    return _participate(request, proposal, form, "comment_form", action)
+
+
+@login_required
+@require_POST
+def flag_proposal(request: HttpRequest, reference: str) -> HttpResponse:
+    proposal = _proposal_for_action(reference)
+
+    def action(data):
+        participation.flag(user=request.user, target=proposal, reason=data["reason"])
+        return _("Danke für Ihre Meldung. Die Moderation sieht sich den Beitrag an.")
+
+    return _participate(request, proposal, FlagForm(request.POST), "flag_form", action)
+
+
+@login_required
+@require_POST
+def follow(request: HttpRequest, reference: str) -> HttpResponse:
+    proposal = _proposal_for_action(reference)
+    if request.POST.get("follow") == "0":
+        participation.unfollow(user=request.user, target=proposal)
+        messages.success(request, _("Sie folgen diesem Vorschlag nicht mehr."))
+    else:
+        participation.follow(user=request.user, target=proposal)
+        messages.success(
+            request, _("Sie folgen diesem Vorschlag und erhalten Neuigkeiten per E-Mail.")
+        )
+    return redirect(proposal)
+
+
+def _comment_on_proposal(comment_id: int) -> tuple[Comment, Proposal]:
+    comment = get_object_or_404(Comment, pk=comment_id)
+    if comment.content_type.model_class() is not Proposal:
+        raise Http404
+    return comment, _proposal_for_action_by_pk(comment.object_id)
+
+
+def _proposal_for_action_by_pk(pk: int) -> Proposal:
+    return get_object_or_404(Proposal.objects.select_related("process"), pk=pk)
+
+
+@login_required
+def comment_edit(request: HttpRequest, comment_id: int) -> HttpResponse:
+    comment, proposal = _comment_on_proposal(comment_id)
+    if not participation.can_edit_comment(request.user, comment):
+        raise PermissionDenied(_("Dieser Kommentar kann nicht mehr bearbeitet werden."))
+    form = CommentForm(request.POST or None, initial={"text": comment.text})
+    if request.method == "POST" and form.is_valid():
+        try:
+            participation.edit_comment(
+                actor=request.user, comment=comment, text=form.cleaned_data["text"]
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Ihr Kommentar ist geändert."))
+            return redirect(f"{proposal.get_absolute_url()}#kommentar-{comment.pk}")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "ideas/comment_form.html",
+        {"form": form, "comment": comment, "proposal": proposal},
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def comment_delete(request: HttpRequest, comment_id: int) -> HttpResponse:
+    comment, proposal = _comment_on_proposal(comment_id)
+    participation.delete_comment(actor=request.user, comment=comment)
+    messages.success(request, _("Ihr Kommentar ist gelöscht."))
+    return redirect(proposal)
+
+
+@login_required
+@require_POST
+def comment_flag(request: HttpRequest, comment_id: int) -> HttpResponse:
+    comment, proposal = _comment_on_proposal(comment_id)
+    form = FlagForm(request.POST)
+    if form.is_valid():
+        try:
+            participation.flag(
+                user=request.user, target=comment, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request, _("Danke für Ihre Meldung. Die Moderation sieht sich den Kommentar an.")
+            )
+    else:
+        messages.error(request, _("Bitte nennen Sie den Grund Ihrer Meldung."))
+    return redirect(f"{proposal.get_absolute_url()}#kommentar-{comment.pk}")
+
+
+urlpatterns = [
+    path("vorschlaege/", proposal_list, name="proposal_list"),
+    path("vorschlaege/neu/", proposal_create, name="proposal_create"),
+    path("vorschlaege/<str:reference>/", proposal_detail, name="proposal_detail"),
+    path("vorschlaege/<str:reference>/bearbeiten/", proposal_edit, name="proposal_edit"),
+    path("vorschlaege/<str:reference>/zurueckziehen/", proposal_withdraw, name="proposal_withdraw"),
+    path("vorschlaege/<str:reference>/bewerten/", rate, name="proposal_rate"),
+    path(
+        "vorschlaege/<str:reference>/bewertung-zuruecknehmen/",
+        withdraw_rating,
+        name="proposal_withdraw_rating",
+    ),
+    path("vorschlaege/<str:reference>/kommentieren/", comment, name="proposal_comment"),
+    path("vorschlaege/<str:reference>/melden/", flag_proposal, name="proposal_flag"),
+    path("vorschlaege/<str:reference>/folgen/", follow, name="proposal_follow"),
+    path("kommentare/<int:comment_id>/bearbeiten/", comment_edit, name="comment_edit"),
+    path("kommentare/<int:comment_id>/loeschen/", comment_delete, name="comment_delete"),
+    path("kommentare/<int:comment_id>/melden/", comment_flag, name="comment_flag"),
+]

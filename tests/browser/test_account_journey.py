@@ -66,11 +66,11 @@ def test_forms_in_their_error_state_have_no_axe_violations(page):
 def test_the_language_switch_shows_english_and_back(page):
     PillarFactory()
     page.goto("/")
-    page.get_by_role("button", name="English").click()
+    page.get_by_role("link", name="English").click()
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.get_by_role("link", name="Sign up").first.is_visible()
     assert_accessible(page)
-    page.get_by_role("button", name="Deutsch").click()
+    page.get_by_role("link", name="Deutsch").click()
     assert page.locator("html").get_attribute("lang") == "de"
 
 

@@ -2,6 +2,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from lohmar_portal.cache import bump_content_version
 from tests.factories import PillarFactory, VisionFactory
 
 pytestmark = pytest.mark.django_db
@@ -51,9 +52,39 @@ def test_unpublished_or_unknown_pages_are_404(client):
 def test_strategy_pages_run_a_constant_number_of_queries(client, url):
     vision = VisionFactory()
     PillarFactory(vision=vision)
+    bump_content_version()  # as any write would; measure the rendering, not the cache
     with CaptureQueriesContext(connection) as one:
         client.get(url)
     PillarFactory.create_batch(19, vision=vision)
+    bump_content_version()
     with CaptureQueriesContext(connection) as twenty:
         client.get(url)
     assert len(one) == len(twenty) <= 4
+
+
+def test_pillar_page_lists_its_proposals_only(client):
+    from tests.ideas.conftest import make_proposal
+
+    pillar, other = PillarFactory(), PillarFactory()
+    make_proposal(pillar=pillar, title="Passt hierher")
+    make_proposal(pillar=other, title="Anderer Schwerpunkt")
+    html = client.get(f"/strategie/{pillar.slug}/").content.decode()
+    assert "Passt hierher" in html and "Anderer Schwerpunkt" not in html
+    assert "1 Projektvorschlag zu diesem Schwerpunkt" in html
+
+
+def test_pillar_page_runs_a_constant_number_of_queries(client):
+    from tests.ideas.conftest import make_process, make_proposal
+
+    pillar = PillarFactory()
+    process = make_process()
+    make_proposal(pillar=pillar, process=process)
+    bump_content_version()  # as any write would; measure the rendering, not the cache
+    with CaptureQueriesContext(connection) as one:
+        client.get(f"/strategie/{pillar.slug}/")
+    for _ in range(19):
+        make_proposal(pillar=pillar, process=process)
+    bump_content_version()
+    with CaptureQueriesContext(connection) as twenty:
+        client.get(f"/strategie/{pillar.slug}/")
+    assert len(one) == len(twenty)

@@ -7,6 +7,8 @@ from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from lohmar_portal.cache import bump_content_version
+
 
 class Command(BaseCommand):
     help = "Load (or refresh) the Lohmar demo data of every app that ships a `demo` module."
@@ -21,4 +23,6 @@ class Command(BaseCommand):
             import_module(module_name).load(
                 lambda line, app=config.label: self.stdout.write(f"[{app}] {line}")
             )
+        # Written outside a request: cached public pages must not show the old state.
+        transaction.on_commit(bump_content_version)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))

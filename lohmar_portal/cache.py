@@ -1,0 +1,78 @@
+"""Whole-page caching for anonymous visitors that can never serve a stale page.
+
+Every cached page's key holds the site's content version. Every write request that succeeds
+bumps the version after its commit (AtomicWritesMiddleware), and so do writes outside requests
+(`bump_content_version()` in commands and tasks that change public content). A page read after
+a write is therefore always rendered fresh; pages in between come from the cache.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import get_language
+
+VERSION_KEY = "content-version"
+# Writes invalidate at once; time alone changes a page too (a phase ends at midnight), so no
+# copy lives longer than a minute.
+PAGE_TIMEOUT = 60
+
+
+def content_version() -> int:
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, 1, timeout=None)
+        version = cache.get(VERSION_KEY, 1)
+    return version
+
+
+def bump_content_version() -> None:
+    """Make every cached page stale; call after a change of anything public is committed."""
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:  # not set yet (or evicted): any new value differs from the old keys
+        cache.add(VERSION_KEY, 2, timeout=None)
+
+
+def _cacheable_request(request: HttpRequest) -> bool:
+    # A session or pending messages mean the page may hold something personal.
+    return (
+        request.method in ("GET", "HEAD")
+        and not request.user.is_authenticated
+        and "sessionid" not in request.COOKIES
+        and "messages" not in request.COOKIES
+    )
+
+
+def cache_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Serve anonymous visitors a cached copy of this page while no write has happened."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not _cacheable_request(request):
+            return view(request, *args, **kwargs)
+        key = f"page:{content_version()}:{get_language()}:{request.get_full_path()}"
+        cached = cache.get(key)
+        if cached is not None:
+            content, content_type, status = cached
+            response = HttpResponse(content, content_type=content_type, status=status)
+        else:
+            response = view(request, *args, **kwargs)
+            if hasattr(response, "render"):
+                response.render()
+            if (
+                response.status_code in (200, 404)
+                and not response.cookies
+                and not getattr(response, "streaming", False)
+            ):
+                cache.set(
+                    key,
+                    (response.content, response["Content-Type"], response.status_code),
+                    PAGE_TIMEOUT,
+                )
+        patch_vary_headers(response, ["Cookie"])
+        return response
+
+    return wrapper

@@ -1,0 +1,124 @@
+"""Issue journey: A proposes with a map point, B rates and comments, moderation hides the
+comment in admin, and the public sees the reason — every page accessible."""
+
+import re
+import time
+
+import pytest
+from allauth.mfa import app_settings
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
+
+from ideas.models import Proposal
+from participation.models import Comment
+from tests.browser.axe import assert_accessible
+from tests.factories import PASSWORD, PillarFactory, StaffFactory, UserFactory
+from tests.ideas.conftest import make_process
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+TILES = re.compile(r"^https://tile\.openstreetmap\.org/")
+
+
+def log_in(page, email: str) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label("E-Mail").fill(email)
+    page.get_by_label("Passwort").fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+
+
+def log_out(page) -> None:
+    page.goto("/accounts/logout/")
+    page.get_by_role("button", name="Abmelden").click()
+
+
+def test_propose_rate_comment_moderate_and_see_the_reason(page):
+    page.route(TILES, lambda route: route.abort())  # no map tiles in tests
+    process = make_process()
+    pillar = PillarFactory(title="Digital nah dran!")
+    UserFactory(email="anna@example.org", display_name="Anna")
+    UserFactory(email="bernd@example.org", display_name="Bernd")
+    moderator = StaffFactory(email="moderation@lohmar.de", is_superuser=True)
+    secret = generate_totp_secret()
+    TOTP.activate(moderator, secret)
+
+    # Anna submits a proposal and marks its place on the map.
+    log_in(page, "anna@example.org")
+    page.goto("/vorschlaege/neu/")
+    assert_accessible(page)
+    page.get_by_label("Beteiligungsverfahren").select_option(str(process.pk))
+    page.get_by_label("Schwerpunkt").select_option(str(pillar.pk))
+    page.get_by_label("Titel").fill("Freies WLAN am Rathausplatz")
+    page.get_by_label("Kurzfassung").fill("Ein offenes, sicheres WLAN für alle.")
+    page.get_by_label("Beschreibung", exact=True).fill("Am Rathaus und in der Bibliothek.")
+    picker = page.locator("[data-point-picker] .leaflet-container")
+    picker.wait_for()
+    picker.click()  # the map opens on the town centre
+    assert page.get_by_label("Breitengrad").input_value() != ""
+    page.get_by_role("button", name="Vorschlag einreichen").click()
+    assert page.get_by_role("heading", name="Freies WLAN am Rathausplatz").is_visible()
+    proposal = Proposal.objects.get()
+    assert proposal.latitude is not None and proposal.author.display_name == "Anna"
+    assert_accessible(page)
+    log_out(page)
+
+    # Bernd rates and comments.
+    log_in(page, "bernd@example.org")
+    page.goto(proposal.get_absolute_url())
+    page.get_by_label("4 von 5 Sternen").check()
+    page.get_by_role("button", name="Bewerten", exact=True).click()
+    assert page.get_by_text("Durchschnitt 4,0 von 5 Sternen aus 1 Bewertung").is_visible()
+    page.get_by_label("Ihr Kommentar").fill("Das wäre super, aber bitte barrierefrei anmelden.")
+    page.get_by_role("button", name="Kommentar veröffentlichen").click()
+    assert page.get_by_text("Das wäre super").is_visible()
+    assert_accessible(page)
+    log_out(page)
+
+    # The moderator logs in with a second factor and hides the comment in admin.
+    log_in(page, "moderation@lohmar.de")
+    counter = int(time.time()) // app_settings.TOTP_PERIOD
+    page.get_by_label("Code").fill(format_hotp_value(hotp_value(secret, counter)))
+    page.locator("button[type=submit]:not([form])").first.click()
+    page.goto("/admin/participation/comment/")
+    comment = Comment.objects.get()
+    page.locator(f"input[name=_selected_action][value='{comment.pk}']").check()
+    page.locator("select[name=action]").select_option("hide_selected")
+    page.locator("button[name=index], input[name=index]").first.click()
+    page.get_by_label("Öffentliche Begründung").fill("Enthält personenbezogene Daten Dritter.")
+    page.get_by_role("button", name="Ausblenden", exact=True).click()
+    comment.refresh_from_db()
+    assert comment.is_hidden
+    log_out(page)
+
+    # The public sees the reason, not the comment.
+    page.goto(proposal.get_absolute_url())
+    assert page.get_by_text(
+        "Von der Moderation ausgeblendet: Enthält personenbezogene Daten Dritter."
+    ).is_visible()
+    assert page.get_by_text("Das wäre super").count() == 0
+    assert_accessible(page)
+
+
+@pytest.mark.parametrize("path", ["/vorschlaege/", "/vorschlaege/?q=WLAN&sort=best", "/"])
+def test_proposal_pages_are_accessible(page, path):
+    from tests.ideas.conftest import make_proposal
+
+    make_proposal(process=make_process(), title="Freies WLAN")
+    page.goto(path)
+    assert_accessible(page)
+
+
+def test_forms_in_their_error_state_are_accessible(page):
+    from tests.ideas.conftest import make_proposal
+
+    process = make_process()
+    proposal = make_proposal(process=process)
+    UserFactory(email="carla@example.org")
+    log_in(page, "carla@example.org")
+    page.goto("/vorschlaege/neu/")
+    page.get_by_role("button", name="Vorschlag einreichen").click()
+    assert page.get_by_role("alert").first.is_visible()
+    assert_accessible(page)
+    page.goto(proposal.get_absolute_url())
+    page.get_by_role("button", name="Kommentar veröffentlichen").click()
+    assert page.get_by_role("alert").first.is_visible()
+    assert_accessible(page)

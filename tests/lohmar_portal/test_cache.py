@@ -1,0 +1,87 @@
+"""Anonymous pages come from the cache, yet never stale after a write."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.factories import UserFactory
+from tests.ideas.conftest import make_process, make_proposal
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_second_anonymous_visit_is_served_from_the_cache(client):
+    make_proposal(title="Freies WLAN")
+    client.get("/vorschlaege/")
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get("/vorschlaege/").content.decode()
+    assert "Freies WLAN" in html
+    assert len(queries) == 0
+
+
+@pytest.mark.django_db(transaction=True)  # the version is bumped when the write commits
+def test_a_page_is_never_stale_after_a_write(client):
+    proposal = make_proposal(process=make_process(), title="Freies WLAN")
+    assert "noch nicht bewertet" in client.get("/vorschlaege/").content.decode()
+    assert "Noch keine Bewertungen." in client.get(proposal.get_absolute_url()).content.decode()
+
+    citizen = client.__class__()
+    citizen.force_login(UserFactory())
+    assert (
+        citizen.post(f"{proposal.get_absolute_url()}bewerten/", {"value": "5"}).status_code == 302
+    )
+
+    assert "5,0 von 5 Sternen (1 Bewertung)" in client.get("/vorschlaege/").content.decode()
+    detail = client.get(proposal.get_absolute_url()).content.decode()
+    assert "Durchschnitt 5,0 von 5 Sternen aus 1 Bewertung" in detail
+
+
+def test_a_refused_write_keeps_the_cache(client):
+    proposal = make_proposal(process=make_process())
+    client.get("/vorschlaege/")
+    citizen = client.__class__()
+    citizen.force_login(UserFactory())
+    assert (
+        citizen.post(f"{proposal.get_absolute_url()}bewerten/", {"value": "9"}).status_code == 400
+    )
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/vorschlaege/")
+    assert len(queries) == 0
+
+
+def test_logged_in_visitors_and_pending_messages_bypass_the_cache(client):
+    make_proposal(title="Freies WLAN")
+    client.get("/vorschlaege/")
+    client.force_login(UserFactory())
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/vorschlaege/")
+    assert len(queries) > 0
+    client.logout()
+    client.cookies["messages"] = "x"
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/vorschlaege/")
+    assert len(queries) > 0
+
+
+def test_cached_pages_set_no_cookies_and_vary_on_cookie(client):
+    make_proposal()
+    client.get("/vorschlaege/")
+    response = client.get("/vorschlaege/")
+    assert not response.cookies
+    assert "Cookie" in response["Vary"]
+
+
+def test_language_switch_by_link_returns_to_the_page(client):
+    response = client.get("/sprache/?language=en&next=/vorschlaege/")
+    assert response.status_code == 302
+    assert response["Location"] == "/vorschlaege/"
+    assert response.cookies["django_language"].value == "en"
+    html = client.get("/vorschlaege/").content.decode()
+    assert 'lang="en"' in html and "Project proposals" in html
+
+
+def test_language_switch_never_leads_off_the_site(client):
+    response = client.get("/sprache/?language=en&next=https://boese.example/")
+    assert response["Location"] == "/"
+    response = client.get("/sprache/?language=xx&next=/")
+    assert "django_language" not in response.cookies
