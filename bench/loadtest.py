@@ -34,15 +34,17 @@ def _django_env() -> dict[str, str]:
     return {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", "PYTHONPATH": str(ROOT)}
 
 
-def queries_per_request(path: str) -> int:
-    """Count the queries one anonymous request runs (in-process, same settings)."""
+def queries_per_request(path: str, cookie: str | None = None) -> int:
+    """Count the queries one request runs when rendered, not served from the page cache."""
     code = (
         "import django; django.setup()\n"
         "from django.db import connection\n"
         "from django.test import Client\n"
         "from django.test.utils import CaptureQueriesContext\n"
-        "client = Client(HTTP_HOST='127.0.0.1')\n"
+        "from lohmar_portal.cache import bump_content_version\n"
+        f"client = Client(HTTP_HOST='127.0.0.1', HTTP_COOKIE={cookie or ''!r})\n"
         f"client.get({path!r})\n"
+        "bump_content_version()\n"
         "with CaptureQueriesContext(connection) as ctx:\n"
         f"    client.get({path!r})\n"
         "print(len(ctx))\n"
@@ -64,7 +66,12 @@ def _millis(value: str) -> float:
 
 
 def wrk(
-    path: str, *, duration: int, connections: int, script: str | None = None
+    path: str,
+    *,
+    duration: int,
+    connections: int,
+    script: str | None = None,
+    cookie: str | None = None,
 ) -> dict[str, float]:
     output = subprocess.run(
         [
@@ -74,6 +81,7 @@ def wrk(
             f"-c{connections}",
             "-t2",
             *(["-s", script] if script else []),
+            *(["-H", f"Cookie: {cookie}"] if cookie else []),
             f"http://127.0.0.1:{PORT}{path}",
         ],
         capture_output=True,
@@ -254,16 +262,23 @@ def main() -> None:
     )
     parser.add_argument("--sessions", type=int, default=20, help="bench users for --post-rating")
     parser.add_argument(
+        "--as-citizen",
+        action="store_true",
+        help="request the pages as a logged-in bench user (no page cache) as well",
+    )
+    parser.add_argument(
         "--proposals", type=int, default=500, help="open proposals rated by --post-rating"
     )
     args = parser.parse_args()
     PORT = args.port
     if not shutil.which("wrk"):
         sys.exit("wrk is needed: apt-get install wrk")
-    fixture = script = None
+    fixture = script = citizen = None
     if args.post_rating:
         fixture = _in_django("rating_sessions", args.sessions, args.proposals)
         script = rating_script(fixture)
+    if args.as_citizen:
+        citizen = _in_django("rating_sessions", 1, 1)["cookies"][0]
 
     server = subprocess.Popen(
         [
@@ -301,6 +316,14 @@ def main() -> None:
                     path,
                     wrk(path, duration=args.duration, connections=args.connections),
                     queries_per_request(path),
+                )
+            )
+        for path in args.paths if citizen else []:
+            rows.append(
+                (
+                    f"{path} (logged in)",
+                    wrk(path, duration=args.duration, connections=args.connections, cookie=citizen),
+                    queries_per_request(path, citizen),
                 )
             )
         if script:

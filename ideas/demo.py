@@ -7,7 +7,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from lohmar_portal.geo import is_in_city
-from lohmar_portal.models import Department, District, ReferenceSequence, User
+from lohmar_portal.models import Department, District, User
+from lohmar_portal.services import reserve_references
 from participation import services as participation
 from participation.models import Comment, Phase, Process, Rating
 from participation.permissions import phase_allows
@@ -207,10 +208,7 @@ def _reserve_references(references: list[str]) -> None:
         key = (prefix, int(year))
         highest[key] = max(highest.get(key, 0), int(number))
     for (prefix, year), number in highest.items():
-        ReferenceSequence.objects.get_or_create(prefix=prefix, year=year)
-        ReferenceSequence.objects.filter(prefix=prefix, year=year, last__lt=number).update(
-            last=number
-        )
+        reserve_references(prefix, year=year, up_to=number)
 
 
 def _project(item: dict, *, proposals: dict) -> RoadmapProject:

@@ -81,7 +81,11 @@ class ProposalQuerySet(models.QuerySet):
 
     def listed(self):
         """Proposals in public lists: visible and not withdrawn by their author."""
-        return self.visible().exclude(status=Proposal.Status.WITHDRAWN)
+        return self.filter(LISTED)
+
+
+# What `Proposal.objects.listed()` selects; the partial indexes below use the same condition.
+LISTED = Q(is_hidden=False) & ~Q(status__in=["merged", "withdrawn"])
 
 
 class Proposal(models.Model):
@@ -188,10 +192,16 @@ class Proposal(models.Model):
         ordering = ["-created_at", "-pk"]
         verbose_name = _("Projektvorschlag")
         verbose_name_plural = _("Projektvorschläge")
+        # The public list shows only listed proposals: partial indexes hold just those rows, so
+        # its sorts and its (capped) count read a narrow index instead of the table.
         indexes = [
-            models.Index(fields=["-created_at", "-id"], name="proposal_newest"),
-            models.Index(fields=["-rating_score", "-id"], name="proposal_best_rated"),
-            models.Index(fields=["-comment_count", "-id"], name="proposal_most_discussed"),
+            models.Index(fields=["-created_at", "-id"], name="proposal_newest", condition=LISTED),
+            models.Index(
+                fields=["-rating_score", "-id"], name="proposal_best_rated", condition=LISTED
+            ),
+            models.Index(
+                fields=["-comment_count", "-id"], name="proposal_most_discussed", condition=LISTED
+            ),
             models.Index(fields=["pillar", "status"], name="proposal_pillar_status"),
         ]
         constraints = [

@@ -7,10 +7,11 @@ from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Count, F, Prefetch, QuerySet, Value
 
+from lohmar_portal.cache import cached_read
 from lohmar_portal.models import District
 from participation.models import Comment, Follow, ModerationAction, Process, Rating
 
-from .models import Pillar, Proposal, RoadmapProject, StatusChange, Vision
+from .models import Pillar, Proposal, Vision
 from .search import search_proposals
 
 
@@ -78,18 +79,24 @@ def proposals_for_listing(filters: ProposalFilters) -> QuerySet[Proposal]:
 
 
 def proposal_for_detail(*, reference: str) -> Proposal | None:
-    """One proposal with what its page shows; hidden and merged ones too (they say why)."""
-    return (
-        Proposal.objects.select_related("pillar", "district", "author", "process", "merged_into")
-        .prefetch_related(
-            "images",
-            Prefetch("status_changes", queryset=StatusChange.objects.order_by("created_at", "pk")),
-            Prefetch("process__phases"),
-            Prefetch("projects", queryset=RoadmapProject.objects.filter(is_published=True)),
-        )
-        .filter(reference=reference)
-        .first()
-    )
+    """One proposal with what its page shows; hidden and merged ones too (they say why).
+
+    Only the phases are loaded up front (the permissions need them); images, history and
+    projects are read by the page's cached fragments, and only when a fragment is rendered.
+    Cached per content version, so the page never shows an old state.
+    """
+
+    def read() -> Proposal | bool:
+        try:
+            return (
+                Proposal.objects.select_related("pillar", "district", "author", "process")
+                .prefetch_related(Prefetch("process__phases"))
+                .get(reference=reference)
+            )
+        except Proposal.DoesNotExist:
+            return False  # cached as well: a wrong reference is not read twice
+
+    return cached_read("proposal", reference, compute=read) or None
 
 
 def rating_distribution(proposal: Proposal) -> list[tuple[int, int, int]]:
@@ -108,20 +115,33 @@ def rating_distribution(proposal: Proposal) -> list[tuple[int, int, int]]:
     ]
 
 
-COMMENTS_PER_PAGE = 20
+COMMENTS_PER_PAGE = 10
 
 
 def comment_threads(proposal: Proposal, *, page: int) -> tuple[Page, dict[int, list[Comment]]]:
-    """A page of top-level comments (oldest first) and the replies of each, in two queries."""
-    content_type = ContentType.objects.get_for_model(Proposal)
-    on_proposal = Comment.objects.filter(content_type=content_type, object_id=proposal.pk)
-    threads = Paginator(
-        on_proposal.filter(parent=None).select_related("author"), COMMENTS_PER_PAGE
-    ).get_page(page)
-    replies: dict[int, list[Comment]] = {}
-    for reply in on_proposal.filter(parent__in=[c.pk for c in threads]).select_related("author"):
-        replies.setdefault(reply.parent_id, []).append(reply)
-    return threads, replies
+    """A page of top-level comments (oldest first) and the replies of each.
+
+    Shared by every visitor and cached per content version: after any write it is read afresh.
+    """
+
+    def read() -> tuple[list[Comment], dict[int, list[Comment]], int, int]:
+        content_type = ContentType.objects.get_for_model(Proposal)
+        on_proposal = Comment.objects.filter(content_type=content_type, object_id=proposal.pk)
+        threads = Paginator(
+            on_proposal.filter(parent=None).select_related("author"), COMMENTS_PER_PAGE
+        ).get_page(page)
+        replies: dict[int, list[Comment]] = {}
+        for reply in on_proposal.filter(parent__in=[c.pk for c in threads]).select_related(
+            "author"
+        ):
+            replies.setdefault(reply.parent_id, []).append(reply)
+        return list(threads), replies, threads.paginator.count, threads.number
+
+    threads, replies, count, number = cached_read(
+        "comment-threads", proposal.pk, page, compute=read
+    )
+    # A light page over the cached rows: the paginator counts a range, not the table.
+    return Page(threads, number, Paginator(range(count), COMMENTS_PER_PAGE)), replies
 
 
 def user_state(user, proposal: Proposal) -> dict:

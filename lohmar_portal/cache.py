@@ -76,3 +76,16 @@ def cache_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
         return response
 
     return wrapper
+
+
+def cached_read(*key_parts, compute: Callable[[], object], timeout: int = PAGE_TIMEOUT):
+    """A read's result from the cache, recomputed after any write (same version as the pages).
+
+    For reads every visitor shares, logged in or not; never for anything personal.
+    """
+    key = ":".join(["read", str(content_version()), get_language(), *map(str, key_parts)])
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, timeout)
+    return value

@@ -10,6 +10,13 @@ from .models import District, ReferenceSequence, User
 
 
 @transaction.atomic
+def reserve_references(prefix: str, *, year: int, up_to: int) -> None:
+    """Make sure `next_reference` never hands out numbers up to `up_to` (imported records)."""
+    ReferenceSequence.objects.get_or_create(prefix=prefix, year=year)
+    ReferenceSequence.objects.filter(prefix=prefix, year=year, last__lt=up_to).update(last=up_to)
+
+
+@transaction.atomic
 def next_reference(prefix: str, *, width: int = 4, year: int | None = None) -> str:
     """The next public reference of a kind, e.g. `VS-2026-0042`; gap-free per year.
 

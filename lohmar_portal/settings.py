@@ -105,6 +105,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "lohmar_portal.context_processors.portal",
+                "lohmar_portal.context_processors.content_version",
             ],
         },
     },
@@ -119,6 +120,9 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=600)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Select widgets iterate querysets; server-side cursors would add round trips for a few rows
+    # (and break behind a transaction-pooling proxy).
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
     # Fail fast (503 via /healthz, errors in views) instead of hanging when the server is away.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=3)
@@ -264,6 +268,8 @@ PORTAL_CONTACT_ADDRESS = env.str(
 )
 
 # --- Security -----------------------------------------------------------------------------------
+# Sessions are read from the cache (Redis in production) and written through to the database.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True

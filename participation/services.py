@@ -10,7 +10,7 @@ from functools import partial
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -82,6 +82,35 @@ def _change_comment_count(content_type_id: int, object_id: int, delta: int) -> N
 # --- Ratings ------------------------------------------------------------------------------------
 
 
+def _insert_rating(*, target: models.Model, user: User, value: int) -> Rating | None:
+    """Insert the person's rating unless they have one; the new rating, or None.
+
+    One statement and no savepoint: the unique constraint decides, also between concurrent
+    requests of the same person (PostgreSQL and SQLite both know ON CONFLICT … RETURNING).
+    """
+    table = connection.ops.quote_name(Rating._meta.db_table)
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (content_type_id, object_id, user_id, value, created_at, "  # noqa: S608 - names from our model, values bound
+            "updated_at) VALUES (%s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT (content_type_id, object_id, user_id) DO NOTHING RETURNING id",
+            [content_type_of(target).pk, target.pk, user.pk, value, now, now],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return Rating(
+        pk=row[0],
+        content_type=content_type_of(target),
+        object_id=target.pk,
+        user=user,
+        value=value,
+        created_at=now,
+        updated_at=now,
+    )
+
+
 @transaction.atomic
 def rate(*, user: User, target: models.Model, value: int) -> Rating:
     """Give or change one's 1–5 rating; a second rating by the same person is impossible."""
@@ -89,23 +118,10 @@ def rate(*, user: User, target: models.Model, value: int) -> Rating:
         raise PermissionDenied(_("Sie können diesen Beitrag gerade nicht bewerten."))
     if value not in range(1, 6):
         raise ValidationError(_("Bitte bewerten Sie mit 1 bis 5 Sternen."))
-    rows = _rows_of(target, Rating).filter(user=user)
-    rating = rows.select_for_update().first()
-    if rating is None:
-        try:
-            with transaction.atomic():
-                rating = Rating.objects.create(
-                    content_type=content_type_of(target),
-                    object_id=target.pk,
-                    user=user,
-                    value=value,
-                )
-        except IntegrityError:
-            # The same person's concurrent request inserted first; change that rating instead.
-            rating = rows.select_for_update().get()
-        else:
-            _change_rating_counters(target, count=1, total=value)
-            return rating
+    if (new := _insert_rating(target=target, user=user, value=value)) is not None:
+        _change_rating_counters(target, count=1, total=value)
+        return new
+    rating = _rows_of(target, Rating).filter(user=user).select_for_update().get()
     if rating.value != value:
         _change_rating_counters(target, total=value - rating.value)
         rating.value = value

@@ -5,11 +5,11 @@ PermissionDenied into 403 and a ValidationError into the form's errors (400).
 """
 
 import random
+from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from lohmar_portal.cache import cache_public_page
+from lohmar_portal.pagination import CappedPaginator
 from participation import services as participation
 from participation.models import Comment
 from participation.permissions import (
@@ -64,7 +65,7 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
         sort=sort,
         seed=seed or 0,
     )
-    page = Paginator(selectors.proposals_for_listing(filters), PER_PAGE).get_page(
+    page = CappedPaginator(selectors.proposals_for_listing(filters), PER_PAGE).get_page(
         request.GET.get("page")
     )
     query = request.GET.copy()
@@ -97,9 +98,14 @@ def _render_detail(request: HttpRequest, proposal: Proposal, status: int = 200, 
         context |= {
             "threads": threads,
             "replies": replies,
-            "distribution": selectors.rating_distribution(proposal),
+            # Called by the template only when the cached fragment is missing.
+            "distribution": partial(selectors.rating_distribution, proposal),
             "moderation_log": selectors.moderation_log(proposal),
             "merged_proposals": proposal.merged_proposals.all(),
+            # Read inside cached fragments: these querysets run only when one is rendered.
+            "images": proposal.images.all(),
+            "history": proposal.status_changes.order_by("created_at", "pk"),
+            "projects": proposal.projects.filter(is_published=True),
             "can_rate": can_rate(user, proposal),
             "can_comment": can_comment(user, proposal),
             "can_flag": can_flag(user, proposal),
@@ -347,24 +353,30 @@ def comment_delete(request: HttpRequest, comment_id: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def comment_flag(request: HttpRequest, comment_id: int) -> HttpResponse:
+    """Report a comment to the moderators: a small page of its own, reached from the comment."""
     comment, proposal = _comment_on_proposal(comment_id)
-    form = FlagForm(request.POST)
-    if form.is_valid():
+    form = FlagForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
         try:
             participation.flag(
                 user=request.user, target=comment, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            _add_errors(form, error)
         else:
             messages.success(
-                request, _("Danke für Ihre Meldung. Die Moderation sieht sich den Kommentar an.")
+                request,
+                _("Danke für Ihre Meldung. Die Moderation sieht sich den Kommentar an."),
             )
-    else:
-        messages.error(request, _("Bitte nennen Sie den Grund Ihrer Meldung."))
-    return redirect(f"{proposal.get_absolute_url()}#kommentar-{comment.pk}")
+            return redirect(f"{proposal.get_absolute_url()}#kommentar-{comment.pk}")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "ideas/comment_flag.html",
+        {"form": form, "comment": comment, "proposal": proposal},
+        status=status,
+    )
 
 
 urlpatterns = [

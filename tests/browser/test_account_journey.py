@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.core import mail
+from playwright.sync_api import expect
 
 from tests.browser.axe import assert_accessible
 from tests.factories import PASSWORD, PillarFactory
@@ -19,7 +20,9 @@ def test_sign_up_confirm_log_in_log_out(page, mailoutbox):
     page.get_by_label("Passwort", exact=True).fill(PASSWORD)
     page.get_by_label("Passwort (Wiederholung)").fill(PASSWORD)
     page.get_by_role("button", name="Konto anlegen").click()
-    assert page.get_by_role("heading", name="Bitte bestätigen Sie Ihre E-Mail-Adresse").is_visible()
+    expect(
+        page.get_by_role("heading", name="Bitte bestätigen Sie Ihre E-Mail-Adresse")
+    ).to_be_visible()
 
     assert len(mail.outbox) == 1
     link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", mail.outbox[0].body).group(0)
@@ -31,13 +34,13 @@ def test_sign_up_confirm_log_in_log_out(page, mailoutbox):
     page.get_by_label("Passwort").fill(PASSWORD)
     page.get_by_role("button", name="Anmelden").click()
     page.get_by_role("link", name="Mein Bürgerkonto").click()
-    assert page.get_by_role("heading", name="Mein Bürgerkonto").is_visible()
+    expect(page.get_by_role("heading", name="Mein Bürgerkonto")).to_be_visible()
     assert page.get_by_label("Öffentlicher Name").input_value() == "Anna aus Birk"
 
     page.get_by_role("link", name="Abmelden").click()
     page.get_by_role("button", name="Abmelden").click()
-    assert page.get_by_role("link", name="Anmelden").first.is_visible()
-    assert page.get_by_role("link", name="Mein Bürgerkonto").count() == 0
+    expect(page.get_by_role("link", name="Anmelden").first).to_be_visible()
+    expect(page.get_by_role("link", name="Mein Bürgerkonto")).to_have_count(0)
 
 
 @pytest.mark.parametrize(
@@ -56,7 +59,7 @@ def test_forms_in_their_error_state_have_no_axe_violations(page):
     page.goto("/accounts/signup/")
     page.get_by_label("E-Mail").fill("keine-adresse")
     page.get_by_role("button", name="Konto anlegen").click()
-    assert page.get_by_role("alert").first.is_visible()
+    expect(page.get_by_role("alert").first).to_be_visible()
     assert_accessible(page)
     page.goto("/accounts/login/")
     page.get_by_role("button", name="Anmelden").click()
@@ -68,7 +71,7 @@ def test_the_language_switch_shows_english_and_back(page):
     page.goto("/")
     page.get_by_role("link", name="English").click()
     assert page.locator("html").get_attribute("lang") == "en"
-    assert page.get_by_role("link", name="Sign up").first.is_visible()
+    expect(page.get_by_role("link", name="Sign up").first).to_be_visible()
     assert_accessible(page)
     page.get_by_role("link", name="Deutsch").click()
     assert page.locator("html").get_attribute("lang") == "de"
@@ -86,5 +89,5 @@ def test_account_pages_have_no_axe_violations(page, url):
     page.get_by_label("Passwort").fill(PASSWORD)
     page.get_by_role("button", name="Anmelden").click()
     page.goto(url)
-    assert page.locator("h1").first.is_visible()
+    expect(page.locator("h1").first).to_be_visible()
     assert_accessible(page)

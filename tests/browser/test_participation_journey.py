@@ -7,6 +7,7 @@ import time
 import pytest
 from allauth.mfa import app_settings
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
+from playwright.sync_api import expect
 
 from ideas.models import Proposal
 from participation.models import Comment
@@ -55,7 +56,7 @@ def test_propose_rate_comment_moderate_and_see_the_reason(page):
     picker.click()  # the map opens on the town centre
     assert page.get_by_label("Breitengrad").input_value() != ""
     page.get_by_role("button", name="Vorschlag einreichen").click()
-    assert page.get_by_role("heading", name="Freies WLAN am Rathausplatz").is_visible()
+    expect(page.get_by_role("heading", name="Freies WLAN am Rathausplatz")).to_be_visible()
     proposal = Proposal.objects.get()
     assert proposal.latitude is not None and proposal.author.display_name == "Anna"
     assert_accessible(page)
@@ -66,10 +67,10 @@ def test_propose_rate_comment_moderate_and_see_the_reason(page):
     page.goto(proposal.get_absolute_url())
     page.get_by_label("4 von 5 Sternen").check()
     page.get_by_role("button", name="Bewerten", exact=True).click()
-    assert page.get_by_text("Durchschnitt 4,0 von 5 Sternen aus 1 Bewertung").is_visible()
+    expect(page.get_by_text("Durchschnitt 4,0 von 5 Sternen aus 1 Bewertung")).to_be_visible()
     page.get_by_label("Ihr Kommentar").fill("Das wäre super, aber bitte barrierefrei anmelden.")
     page.get_by_role("button", name="Kommentar veröffentlichen").click()
-    assert page.get_by_text("Das wäre super").is_visible()
+    expect(page.get_by_text("Das wäre super")).to_be_visible()
     assert_accessible(page)
     log_out(page)
 
@@ -85,16 +86,17 @@ def test_propose_rate_comment_moderate_and_see_the_reason(page):
     page.locator("button[name=index], input[name=index]").first.click()
     page.get_by_label("Öffentliche Begründung").fill("Enthält personenbezogene Daten Dritter.")
     page.get_by_role("button", name="Ausblenden", exact=True).click()
+    expect(page.locator(".messagelist")).to_be_visible()  # the admin reports the result
     comment.refresh_from_db()
     assert comment.is_hidden
     log_out(page)
 
     # The public sees the reason, not the comment.
     page.goto(proposal.get_absolute_url())
-    assert page.get_by_text(
-        "Von der Moderation ausgeblendet: Enthält personenbezogene Daten Dritter."
-    ).is_visible()
-    assert page.get_by_text("Das wäre super").count() == 0
+    expect(
+        page.get_by_text("Von der Moderation ausgeblendet: Enthält personenbezogene Daten Dritter.")
+    ).to_be_visible()
+    expect(page.get_by_text("Das wäre super")).to_have_count(0)
     assert_accessible(page)
 
 
@@ -116,9 +118,9 @@ def test_forms_in_their_error_state_are_accessible(page):
     log_in(page, "carla@example.org")
     page.goto("/vorschlaege/neu/")
     page.get_by_role("button", name="Vorschlag einreichen").click()
-    assert page.get_by_role("alert").first.is_visible()
+    expect(page.get_by_role("alert").first).to_be_visible()
     assert_accessible(page)
     page.goto(proposal.get_absolute_url())
     page.get_by_role("button", name="Kommentar veröffentlichen").click()
-    assert page.get_by_role("alert").first.is_visible()
+    expect(page.get_by_role("alert").first).to_be_visible()
     assert_accessible(page)

@@ -190,8 +190,9 @@ def test_unknown_proposal_is_404(client):
 
 def test_detail_runs_a_constant_number_of_queries(client, open_process):
     proposal = make_proposal(process=open_process)
-    users = [UserFactory() for _ in range(20)]
+    users = [UserFactory() for _ in range(21)]
     participation.add_comment(actor=users[0], target=proposal, text="Erster")
+    participation.rate(user=users[20], target=proposal, value=5)
     bump_content_version()  # as any write would; measure the rendering, not the cache
     with CaptureQueriesContext(connection) as one:
         client.get(proposal.get_absolute_url())
@@ -211,9 +212,10 @@ def test_long_threads_are_paginated(client, open_process):
     for n in range(25):
         participation.add_comment(actor=user, target=proposal, text=f"Beitrag {n:02d}")
     first = client.get(proposal.get_absolute_url()).content.decode()
-    second = client.get(proposal.get_absolute_url() + "?kommentare=2").content.decode()
-    assert "Beitrag 00" in first and "Beitrag 24" not in first
-    assert "Beitrag 24" in second
+    third = client.get(proposal.get_absolute_url() + "?kommentare=3").content.decode()
+    assert "Beitrag 00" in first and "Beitrag 09" in first and "Beitrag 10" not in first
+    assert "Beitrag 24" in third and "Beitrag 19" not in third
+    assert "Seite 1 von 3" in first
 
 
 def test_comment_text_is_escaped_and_links_are_clickable(client, open_process):
@@ -482,3 +484,21 @@ def test_process_fixture_password_is_usable(client):
 def test_make_process_gives_a_running_phase():
     process = make_process(submit=False)
     assert process.phase_at().allows_rate and not process.phase_at().allows_submit
+
+
+def test_a_comment_is_reported_on_its_own_page(client, open_process):
+    from participation.models import Flag
+
+    proposal = make_proposal(process=open_process)
+    comment = participation.add_comment(actor=UserFactory(), target=proposal, text="Werbung!")
+    client.force_login(UserFactory())
+    page = client.get(f"/kommentare/{comment.pk}/melden/")
+    assert page.status_code == 200 and "Werbung!" in page.content.decode()
+    response = client.post(f"/kommentare/{comment.pk}/melden/", {"reason": "Spam"})
+    assert response.status_code == 302
+    assert response["Location"] == f"{proposal.get_absolute_url()}#kommentar-{comment.pk}"
+    assert Flag.objects.get().reason == "Spam"
+    again = client.post(f"/kommentare/{comment.pk}/melden/", {"reason": "Noch mal"})
+    assert again.status_code == 400
+    assert "Sie haben diesen Beitrag bereits gemeldet." in again.content.decode()
+    assert Flag.objects.count() == 1
