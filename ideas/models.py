@@ -203,6 +203,12 @@ class Proposal(models.Model):
                 fields=["-comment_count", "-id"], name="proposal_most_discussed", condition=LISTED
             ),
             models.Index(fields=["pillar", "status"], name="proposal_pillar_status"),
+            # The map and its list: listed proposals with a point, newest first.
+            models.Index(
+                fields=["-created_at", "-id"],
+                name="proposal_located",
+                condition=LISTED & Q(latitude__isnull=False),
+            ),
         ]
         constraints = [
             models.CheckConstraint(

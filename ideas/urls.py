@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import maps, processes, proposals, roadmap, strategy
+from .views import exports, maps, processes, proposals, roadmap, strategy
 
 app_name = "ideas"
 urlpatterns = [
@@ -11,4 +11,5 @@ urlpatterns = [
     *proposals.urlpatterns,
     *processes.urlpatterns,
     *roadmap.urlpatterns,
+    *exports.urlpatterns,
 ]

@@ -46,12 +46,23 @@ def _cacheable_request(request: HttpRequest) -> bool:
     )
 
 
-def cache_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Serve anonymous visitors a cached copy of this page while no write has happened."""
+def cache_public_page(
+    view: Callable[..., HttpResponse] | None = None, *, for_everyone: bool = False
+):
+    """Serve anonymous visitors a cached copy of this page while no write has happened.
+
+    `for_everyone=True` is for responses that never depend on who asks (data for the map
+    scripts, say): logged-in visitors get the cached copy too.
+    """
+    if view is None:
+        return lambda view: cache_public_page(view, for_everyone=for_everyone)
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not _cacheable_request(request):
+        if for_everyone:
+            if request.method not in ("GET", "HEAD"):
+                return view(request, *args, **kwargs)
+        elif not _cacheable_request(request):
             return view(request, *args, **kwargs)
         key = f"page:{content_version()}:{get_language()}:{request.get_full_path()}"
         cached = cache.get(key)
@@ -72,7 +83,8 @@ def cache_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
                     (response.content, response["Content-Type"], response.status_code),
                     PAGE_TIMEOUT,
                 )
-        patch_vary_headers(response, ["Cookie"])
+        if not for_everyone:
+            patch_vary_headers(response, ["Cookie"])
         return response
 
     return wrapper

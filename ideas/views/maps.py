@@ -7,7 +7,6 @@ import math
 from typing import Any
 from urllib.parse import urlencode
 
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -15,6 +14,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
 from lohmar_portal.cache import cache_public_page
+from lohmar_portal.pagination import CappedPaginator
 
 from .. import selectors
 from ..forms import ProposalFilterForm
@@ -78,7 +78,7 @@ def _json_error(message: str) -> JsonResponse:
 @cache_public_page
 def proposal_map(request: HttpRequest) -> HttpResponse:
     form = ProposalMapFilterForm(request.GET)
-    page = Paginator(_located_proposals(form), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(_located_proposals(form), PAGE_SIZE).get_page(request.GET.get("page"))
     query = urlencode(_valid_filters(form))
     geojson_url = reverse("ideas:proposal_geojson")
     return render(
@@ -93,7 +93,7 @@ def proposal_map(request: HttpRequest) -> HttpResponse:
     )
 
 
-@cache_public_page
+@cache_public_page(for_everyone=True)
 def proposal_geojson(request: HttpRequest) -> HttpResponse:
     """A FeatureCollection of the located, listed proposals; no personal data."""
     form = ProposalMapFilterForm(request.GET)

@@ -124,3 +124,32 @@ def test_forms_in_their_error_state_are_accessible(page):
     page.get_by_role("button", name="Kommentar veröffentlichen").click()
     expect(page.get_by_role("alert").first).to_be_visible()
     assert_accessible(page)
+
+
+def test_the_remaining_proposal_pages_are_accessible(page):
+    from participation import services as participation
+    from tests.ideas.conftest import make_proposal
+
+    process = make_process()
+    author = UserFactory(email="dora@example.org")
+    proposal = make_proposal(process=process, author=author)
+    own = participation.add_comment(actor=author, target=proposal, text="Mein Kommentar")
+    other = participation.add_comment(actor=UserFactory(), target=proposal, text="Fremd")
+    log_in(page, "dora@example.org")
+    for path in (
+        f"/kommentare/{own.pk}/bearbeiten/",
+        f"/kommentare/{other.pk}/melden/",
+        f"{proposal.get_absolute_url()}zurueckziehen/",
+        f"{proposal.get_absolute_url()}bearbeiten/",
+    ):
+        page.goto(path)
+        expect(page.locator("h1")).to_be_visible()
+        assert_accessible(page)
+    # With no phase open for proposals, the submit page explains why.
+    process.phases.update(allows_submit=False)
+    from lohmar_portal.cache import bump_content_version
+
+    bump_content_version()
+    page.goto("/vorschlaege/neu/")
+    expect(page.get_by_text("Zurzeit läuft keine Phase")).to_be_visible()
+    assert_accessible(page)

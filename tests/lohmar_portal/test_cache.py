@@ -85,3 +85,15 @@ def test_language_switch_never_leads_off_the_site(client):
     assert response["Location"] == "/"
     response = client.get("/sprache/?language=xx&next=/")
     assert "django_language" not in response.cookies
+
+
+def test_data_for_everyone_is_cached_for_logged_in_visitors_too(client):
+    from tests.ideas.conftest import make_proposal
+
+    make_proposal(latitude=50.84, longitude=7.21)
+    client.force_login(UserFactory())
+    client.get("/vorschlaege/karte.geojson")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/vorschlaege/karte.geojson")
+    assert len(response.json()["features"]) == 1
+    assert [q for q in queries if "ideas_proposal" in q["sql"]] == []
