@@ -1,9 +1,11 @@
-"""How allauth fits the portal: e-mails go out through Celery, after the commit."""
+"""How allauth fits the portal: e-mails go out through Celery, after the commit; state logins."""
 
 from functools import partial
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from . import tasks
 
@@ -39,3 +41,33 @@ class AccountAdapter(DefaultAccountAdapter):
                 from_email=message.from_email,
             )
         )
+
+
+class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    """Logins through the state account (BundID): a public name for new accounts, no secrets."""
+
+    def populate_user(self, request, sociallogin, data):
+        user = super().populate_user(request, sociallogin, data)
+        if not user.display_name:
+            user.display_name = _free_display_name(
+                data.get("username") or data.get("first_name") or _("Bürgerin oder Bürger")
+            )
+        return user
+
+    def save_user(self, request, sociallogin, form=None):
+        if form is not None:  # the sign-up form, when the automatic sign-up could not finish
+            sociallogin.user.display_name = form.cleaned_data["display_name"]
+            sociallogin.user.district = form.cleaned_data.get("district")
+        return super().save_user(request, sociallogin, form=form)
+
+
+def _free_display_name(wanted: str) -> str:
+    """The wanted public name, or with a number added until no one else has it."""
+    from .models import User
+
+    base = wanted.strip()[:44] or "Bürger"
+    name, number = base, 1
+    while User.objects.filter(display_name__iexact=name).exists():
+        number += 1
+        name = f"{base} {number}"
+    return name

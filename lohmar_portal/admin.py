@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Department, District, User
+from .models import Department, District, LegalPage, User
 
 
 @admin.register(User)
@@ -51,3 +51,9 @@ class DepartmentAdmin(admin.ModelAdmin):
     list_display = ["name", "email"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(LegalPage)
+class LegalPageAdmin(admin.ModelAdmin):
+    list_display = ["kind", "is_published", "updated_at"]
+    readonly_fields = ["updated_at"]

@@ -8,6 +8,24 @@ class PortalConfig(AppConfig):
     name = "lohmar_portal"
     verbose_name = _("Bürgerportal")
 
+    def ready(self) -> None:
+        from celery.schedules import crontab
+
+        from .celery import app
+
+        app.conf.beat_schedule.update(
+            {
+                "remove-unverified-accounts": {
+                    "task": "lohmar_portal.tasks.remove_unverified_accounts",
+                    "schedule": crontab(hour=3, minute=15),
+                },
+                "remove-expired-data-exports": {
+                    "task": "lohmar_portal.tasks.remove_expired_exports",
+                    "schedule": crontab(hour=3, minute=30),
+                },
+            }
+        )
+
 
 class PortalAdminConfig(admin_apps.AdminConfig):
     default = False

@@ -58,3 +58,39 @@ class ProfileForm(forms.ModelForm):
                 _("Dieser öffentliche Name ist schon vergeben. Bitte wählen Sie einen anderen.")
             )
         return name
+
+
+class DeleteAccountForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_("Ja, ich möchte mein Bürgerkonto endgültig löschen."),
+        error_messages={"required": _("Bitte bestätigen Sie, dass Sie Ihr Konto löschen möchten.")},
+    )
+
+
+class AccessibilityFeedbackForm(forms.Form):
+    """A barrier report; contact details are optional (answer only if given)."""
+
+    message = forms.CharField(
+        label=_("Welche Barriere haben Sie festgestellt?"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+    page_url = forms.CharField(
+        label=_("Auf welcher Seite?"),
+        max_length=500,
+        required=False,
+        help_text=_("Freiwillig: die Adresse oder der Titel der Seite."),
+    )
+    name = forms.CharField(
+        label=_("Ihr Name"),
+        max_length=150,
+        required=False,
+        help_text=_("Freiwillig."),
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    email = forms.EmailField(
+        label=_("Ihre E-Mail-Adresse"),
+        required=False,
+        help_text=_("Freiwillig. Nur wenn Sie eine Antwort wünschen."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )

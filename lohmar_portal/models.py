@@ -143,3 +143,34 @@ class ReferenceSequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}-{self.year}: {self.last}"
+
+
+class LegalPage(models.Model):
+    """The text of a legal page, as the city's legal office wrote it (edited in admin).
+
+    Until a page is published, the portal shows its built-in draft, marked as a draft.
+    """
+
+    class Kind(models.TextChoices):
+        PRIVACY = "privacy", _("Datenschutzerklärung")
+        IMPRINT = "imprint", _("Impressum")
+        ACCESSIBILITY = "accessibility", _("Erklärung zur Barrierefreiheit")
+
+    kind = models.CharField(_("Seite"), max_length=20, choices=Kind.choices, unique=True)
+    body = models.TextField(
+        _("Text"),
+        help_text=_(
+            "Absätze durch Leerzeilen trennen; Adressen im Netz werden zu Links. Bei der "
+            "Erklärung zur Barrierefreiheit steht das Rückmeldeformular immer darunter."
+        ),
+    )
+    is_published = models.BooleanField(_("veröffentlicht"), default=False)
+    updated_at = models.DateTimeField(_("zuletzt geändert"), auto_now=True)
+
+    class Meta:
+        ordering = ["kind"]
+        verbose_name = _("Rechtliche Seite")
+        verbose_name_plural = _("Rechtliche Seiten")
+
+    def __str__(self) -> str:
+        return self.get_kind_display()

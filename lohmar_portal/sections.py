@@ -30,3 +30,40 @@ def register_home_section(*, order: int, template_name: str, context) -> None:
 def render_sections(sections: list[Section], request: HttpRequest) -> list[tuple[str, dict]]:
     """Each section's template with its context, ready for `{% include %}`."""
     return [(section.template_name, section.context(request)) for section in sections]
+
+
+# --- The account area and the person's data (GDPR) ----------------------------------------------
+
+account_sections: list[Section] = []
+
+
+def register_account_section(*, order: int, template_name: str, context) -> None:
+    """Show a part of an app on "Mein Bürgerkonto" (the person's proposals, reports, …).
+
+    `context(request)` returns the template's context; the template is included with it.
+    """
+    account_sections.append(Section(order, template_name, context))
+    account_sections.sort(key=lambda section: section.order)
+
+
+@dataclass(frozen=True)
+class PersonalData:
+    """What an app holds about a person, for the data export and the account's deletion.
+
+    `exporter(user)` returns JSON-able data (a dict or a list of dicts) of that person only.
+    `anonymiser(user)` runs inside the deletion's transaction, before the core erases the
+    account itself; it must keep public contributions and other people's content intact.
+    """
+
+    key: str
+    title: str
+    exporter: Callable[[Any], Any]
+    anonymiser: Callable[[Any], None] | None = None
+
+
+personal_data: dict[str, PersonalData] = {}
+
+
+def register_personal_data(*, key: str, title, exporter, anonymiser=None) -> None:
+    """Contribute an app's part of a person's data (export) and its deletion rule."""
+    personal_data[key] = PersonalData(key, title, exporter, anonymiser)

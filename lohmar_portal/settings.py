@@ -202,6 +202,58 @@ ACCOUNT_RATE_LIMITS = {
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env.str("PORTAL_CITY_NAME", default="Lohmar") + " Bürgerportal"
 
+# The state account (BundID or a Land's Servicekonto) through OpenID Connect. Off, without a
+# button, while BUNDID_OIDC_ISSUER, _CLIENT_ID or _CLIENT_SECRET is unset. A SAML connection is
+# configured the same way with allauth's "saml" provider (see the README).
+SOCIALACCOUNT_ADAPTER = "lohmar_portal.adapters.SocialAccountAdapter"
+BUNDID_PROVIDER_ID = "bundid"
+BUNDID_OIDC_ISSUER = env.str("BUNDID_OIDC_ISSUER", default="").rstrip("/")
+BUNDID_OIDC_CLIENT_ID = env.str("BUNDID_OIDC_CLIENT_ID", default="")
+BUNDID_OIDC_CLIENT_SECRET = env.str("BUNDID_OIDC_CLIENT_SECRET", default="")
+BUNDID_OIDC_SCOPES = env.list("BUNDID_OIDC_SCOPES", default=["openid", "email", "profile"])
+BUNDID_OIDC_NAME = env.str("BUNDID_OIDC_NAME", default="BundID")
+# The claim carrying the Vertrauensniveau (e.g. "substantiell", "hoch"); stored with the login.
+BUNDID_TRUST_LEVEL_CLAIM = env.str("BUNDID_TRUST_LEVEL_CLAIM", default="acr")
+
+
+def bundid_providers(issuer: str, client_id: str, secret: str, scopes, name: str) -> dict:
+    """allauth's SOCIALACCOUNT_PROVIDERS for the state account, or {} when not configured."""
+    if not (issuer and client_id and secret):
+        return {}
+    return {
+        "openid_connect": {
+            "OAUTH_PKCE_ENABLED": True,
+            "APPS": [
+                {
+                    "provider_id": BUNDID_PROVIDER_ID,
+                    "name": name,
+                    "client_id": client_id,
+                    "secret": secret,
+                    "settings": {
+                        "server_url": issuer,
+                        "token_auth_method": "client_secret_post",
+                        "scope": list(scopes),
+                    },
+                }
+            ],
+        }
+    }
+
+
+SOCIALACCOUNT_PROVIDERS = bundid_providers(
+    BUNDID_OIDC_ISSUER,
+    BUNDID_OIDC_CLIENT_ID,
+    BUNDID_OIDC_CLIENT_SECRET,
+    BUNDID_OIDC_SCOPES,
+    BUNDID_OIDC_NAME,
+)
+# A state account with a verified e-mail address logs into the Bürgerkonto of that address.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_EMAIL_VERIFICATION = "mandatory"
+
 # --- Language and time --------------------------------------------------------------------------
 LANGUAGE_CODE = "de"
 LANGUAGES = [("de", _("Deutsch")), ("en", _("Englisch"))]
@@ -267,6 +319,17 @@ PORTAL_MAP_TILES_ATTRIBUTION = env.str(
 PARTICIPATION_FLAG_THRESHOLD = env.int("PARTICIPATION_FLAG_THRESHOLD", default=3)
 PORTAL_CONTACT_ADDRESS = env.str(
     "PORTAL_CONTACT_ADDRESS", default="Stadt Lohmar, Rathausstraße 4, 53797 Lohmar"
+)
+
+# --- Accounts and privacy -----------------------------------------------------------------------
+# Data archives (GDPR Art. 15/20) live here, outside every public URL, served to the owner only.
+PRIVATE_MEDIA_ROOT = Path(env.str("PRIVATE_MEDIA_ROOT", default=str(MEDIA_ROOT / "private")))
+ACCOUNT_EXPORT_VALID_DAYS = env.int("ACCOUNT_EXPORT_VALID_DAYS", default=7)
+# Accounts whose e-mail address was never confirmed are removed after this many days.
+ACCOUNT_UNVERIFIED_DELETE_DAYS = env.int("ACCOUNT_UNVERIFIED_DELETE_DAYS", default=14)
+# Where barrier reports from the accessibility statement's feedback form go (BITV 2.0 § 7).
+PORTAL_ACCESSIBILITY_EMAIL = env.str(
+    "PORTAL_ACCESSIBILITY_EMAIL", default="barrierefreiheit@lohmar.de"
 )
 
 # --- Security -----------------------------------------------------------------------------------

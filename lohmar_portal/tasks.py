@@ -24,3 +24,48 @@ def send_email(
 def ping() -> str:
     """Answer 'pong': proves a worker takes tasks from the broker and returns results."""
     return "pong"
+
+
+@shared_task(acks_late=True)
+def build_data_export(*, user_pk: int) -> str | None:
+    """Build a person's data archive and send them the link (GDPR Art. 15/20)."""
+    from django.conf import settings
+    from django.template.loader import render_to_string
+    from django.urls import reverse
+    from django.utils import translation
+    from django.utils.translation import gettext as _
+
+    from . import services
+    from .models import User
+
+    user = User.objects.filter(pk=user_pk).first()
+    if user is None or services.is_deleted(user):
+        return None
+    name = services.build_data_export(user)
+    with translation.override(settings.LANGUAGE_CODE):
+        body = render_to_string(
+            "lohmar_portal/email/data_export_ready.txt",
+            {
+                "user": user,
+                "url": settings.PORTAL_BASE_URL + reverse("data_export_download", args=[name]),
+                "days": settings.ACCOUNT_EXPORT_VALID_DAYS,
+            },
+        )
+        send_email(subject=_("[Bürgerportal] Ihre Daten stehen bereit"), body=body, to=[user.email])
+    return name
+
+
+@shared_task
+def remove_unverified_accounts() -> int:
+    """Beat: accounts never verified within ACCOUNT_UNVERIFIED_DELETE_DAYS are removed."""
+    from . import services
+
+    return services.remove_unverified_accounts()
+
+
+@shared_task
+def remove_expired_exports() -> int:
+    """Beat: data archives past their validity are deleted."""
+    from . import services
+
+    return services.remove_expired_exports()

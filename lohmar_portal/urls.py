@@ -7,6 +7,12 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("konto/", views.account, name="account"),
+    path("konto/daten/", views.data_export, name="data_export"),
+    path("konto/daten/<str:name>", views.data_export_download, name="data_export_download"),
+    path("konto/loeschen/", views.account_delete, name="account_delete"),
+    path("datenschutz/", views.privacy, name="privacy"),
+    path("impressum/", views.imprint, name="imprint"),
+    path("barrierefreiheit/", views.accessibility, name="accessibility"),
     path("sprache/", views.set_language, name="set_language"),
     path(
         "accounts/confirm-email/<str:key>/",

@@ -1,10 +1,12 @@
-"""Site-wide pages: home, health, the account's profile."""
+"""Site-wide pages: home, health, the account area (profile, data export, deletion), legal pages."""
 
 from allauth.account import views as allauth_views
+from allauth.account.decorators import reauthentication_required
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -12,10 +14,10 @@ from django.views.decorators.cache import never_cache
 
 from . import services
 from .cache import cache_public_page
-from .forms import ProfileForm
+from .forms import AccessibilityFeedbackForm, DeleteAccountForm, ProfileForm
 from .health import service_states
-from .models import User
-from .sections import home_sections, render_sections
+from .models import LegalPage, User
+from .sections import account_sections, home_sections, render_sections
 
 
 @cache_public_page
@@ -46,7 +48,126 @@ def account(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Ihr Profil wurde gespeichert."))
         return redirect("account")
     status = 400 if request.method == "POST" else 200
-    return render(request, "lohmar_portal/account.html", {"form": form}, status=status)
+    context = {
+        "form": form,
+        "sections": render_sections(account_sections, request),
+        "exports": services.data_exports(request.user),
+        "trust_level": services.trust_level(request.user),
+        "export_valid_days": settings.ACCOUNT_EXPORT_VALID_DAYS,
+    }
+    return render(request, "lohmar_portal/account.html", context, status=status)
+
+
+@never_cache
+@login_required
+@reauthentication_required(allow_get=True)
+def data_export(request: HttpRequest) -> HttpResponse:
+    """Ask for an archive of one's data; confirmed with the password (or another factor)."""
+    if request.method == "POST":
+        services.request_data_export(actor=request.user, user=request.user)
+        messages.success(
+            request,
+            _(
+                "Ihre Daten werden zusammengestellt. Sie erhalten eine E-Mail, sobald der "
+                "Download bereitsteht; er ist dann hier in Ihrem Konto verlinkt."
+            ),
+        )
+        return redirect("account")
+    return render(
+        request,
+        "lohmar_portal/account_data_export.html",
+        {"export_valid_days": settings.ACCOUNT_EXPORT_VALID_DAYS},
+    )
+
+
+@never_cache
+@login_required
+def data_export_download(request: HttpRequest, name: str) -> HttpResponse:
+    """The archive, for its owner only and only within its validity; others get 404."""
+    try:
+        file = services.open_data_export(user=request.user, name=name)
+    except FileNotFoundError:
+        raise Http404(_("Diesen Download gibt es nicht (mehr).")) from None
+    except services.ExportExpired:
+        return render(
+            request,
+            "lohmar_portal/account_data_export_expired.html",
+            {"export_valid_days": settings.ACCOUNT_EXPORT_VALID_DAYS},
+            status=410,
+        )
+    return FileResponse(
+        file, as_attachment=True, filename="buergerportal-daten.zip", content_type="application/zip"
+    )
+
+
+@never_cache
+@login_required
+@reauthentication_required(allow_get=True)
+def account_delete(request: HttpRequest) -> HttpResponse:
+    """Delete one's account after confirming with the password (or another factor)."""
+    form = DeleteAccountForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        services.delete_account(actor=request.user, user=request.user)
+        logout(request)
+        messages.success(
+            request,
+            _(
+                "Ihr Bürgerkonto wurde gelöscht. Ihre persönlichen Daten sind entfernt; "
+                "öffentliche Beiträge erscheinen unter „gelöschtes Konto“."
+            ),
+        )
+        return redirect("home")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "lohmar_portal/account_delete.html", {"form": form}, status=status)
+
+
+def _legal_page(kind: str) -> LegalPage | None:
+    """The published text staff entered in admin; None shows the built-in draft."""
+    return LegalPage.objects.filter(kind=kind, is_published=True).first()
+
+
+@cache_public_page
+def privacy(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "lohmar_portal/legal_privacy.html",
+        {
+            "page": _legal_page(LegalPage.Kind.PRIVACY),
+            "export_valid_days": settings.ACCOUNT_EXPORT_VALID_DAYS,
+            "unverified_days": settings.ACCOUNT_UNVERIFIED_DELETE_DAYS,
+            "bundid_enabled": bool(settings.SOCIALACCOUNT_PROVIDERS),
+        },
+    )
+
+
+@cache_public_page
+def imprint(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "lohmar_portal/legal_imprint.html", {"page": _legal_page(LegalPage.Kind.IMPRINT)}
+    )
+
+
+def accessibility(request: HttpRequest) -> HttpResponse:
+    """The accessibility statement with its feedback form (BITV 2.0 § 7)."""
+    form = AccessibilityFeedbackForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        services.send_accessibility_feedback(**form.cleaned_data)
+        messages.success(
+            request,
+            _("Vielen Dank. Ihre Rückmeldung ist bei der Stadt eingegangen."),
+        )
+        return redirect("accessibility")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "lohmar_portal/legal_accessibility.html",
+        {
+            "form": form,
+            "accessibility_email": settings.PORTAL_ACCESSIBILITY_EMAIL,
+            "page": _legal_page(LegalPage.Kind.ACCESSIBILITY),
+        },
+        status=status,
+    )
 
 
 class ConfirmEmailView(allauth_views.ConfirmEmailView):
