@@ -357,3 +357,94 @@ class RoadmapUpdate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date}: {self.text[:40]}"
+
+
+# --- Dossier exports ---
+# Owned by the exports feature (ideas/exports/); appended here so Django discovers the models.
+
+
+class DossierExport(models.Model):
+    """One export job: what to build, from which proposals, and how far it got.
+
+    A worker builds the files (ideas.tasks.build_export); they live in a private directory and
+    are served only through a permission-checked view (see ideas/exports/storage.py).
+    """
+
+    class Kind(models.TextChoices):
+        WORKSHOP = "workshop", _("Workshop-Dossier")
+        COUNCIL = "council", _("Beschlussvorlage für den Rat")
+        OPEN_DATA = "open_data", _("Offene Daten")
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("wartet")
+        RUNNING = "running", _("läuft")
+        READY = "ready", _("fertig")
+        FAILED = "failed", _("fehlgeschlagen")
+        EXPIRED = "expired", _("abgelaufen")
+
+    kind = models.CharField(_("Art"), max_length=20, choices=Kind.choices)
+    formats = models.JSONField(_("Formate"), default=list)
+    # Filters; empty means "all".
+    process = models.ForeignKey(
+        "participation.Process",
+        verbose_name=_("Verfahren"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    pillars = models.ManyToManyField(
+        Pillar, verbose_name=_("Schwerpunkte"), blank=True, related_name="+"
+    )
+    statuses = models.JSONField(_("Status"), default=list, blank=True)
+    created_from = models.DateField(_("eingereicht ab"), null=True, blank=True)
+    created_until = models.DateField(_("eingereicht bis"), null=True, blank=True)
+    # An admin action on selected proposals exports exactly those.
+    proposal_ids = models.JSONField(_("ausgewählte Vorschläge"), null=True, blank=True)
+    anonymise = models.BooleanField(_("anonymisiert"), default=True)
+    # Set when a beat job started the export (e.g. "phase:12"), so it starts only once.
+    trigger = models.CharField(_("Auslöser"), max_length=50, blank=True, db_index=True)
+    # Council submission (Beschlussvorlage): texts editable in the admin.
+    subject = models.CharField(_("Betreff"), max_length=300, blank=True)
+    proposed_resolution = models.TextField(_("Beschlussvorschlag"), blank=True)
+    # The council's decision, once recorded.
+    decision_date = models.DateField(_("Datum des Ratsbeschlusses"), null=True, blank=True)
+    resolution_number = models.CharField(_("Beschlussnummer"), max_length=50, blank=True)
+    decision_outcomes = models.JSONField(_("Ergebnis je Vorschlag"), default=dict, blank=True)
+    # Progress.
+    state = models.CharField(
+        _("Zustand"), max_length=20, choices=State.choices, default=State.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(_("Fortschritt in Prozent"), default=0)
+    error = models.TextField(_("Fehlermeldung"), blank=True)
+    files = models.JSONField(_("Dateien"), default=dict, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("Versuche"), default=0)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("angefordert von"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("angefordert am"), default=timezone.now)
+    started_at = models.DateTimeField(_("begonnen am"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("zuletzt aktiv"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("fertig am"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("läuft ab am"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("Dossier-Export")
+        verbose_name_plural = _("Dossier-Exporte")
+        indexes = [models.Index(fields=["kind", "state", "-finished_at"], name="export_latest")]
+        constraints = [
+            models.CheckConstraint(condition=Q(progress__lte=100), name="export_progress_max_100"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in {self.State.READY, self.State.FAILED, self.State.EXPIRED}

@@ -314,6 +314,20 @@ PORTAL_MAP_TILES_ATTRIBUTION = env.str(
     "PORTAL_MAP_TILES_ATTRIBUTION", default="© OpenStreetMap-Mitwirkende"
 )
 
+# --- Dossier exports ----------------------------------------------------------------------------
+# Files live under MEDIA_ROOT/private/exports and are served only to staff (never as /media/).
+IDEAS_EXPORT_EXPIRY_DAYS = env.int("IDEAS_EXPORT_EXPIRY_DAYS", default=14)
+IDEAS_EXPORT_STALE_MINUTES = env.int("IDEAS_EXPORT_STALE_MINUTES", default=15)
+IDEAS_EXPORT_PDF_DETAILS_PER_PILLAR = env.int("IDEAS_EXPORT_PDF_DETAILS_PER_PILLAR", default=25)
+IDEAS_EXPORT_PDF_LIST_PER_PILLAR = env.int("IDEAS_EXPORT_PDF_LIST_PER_PILLAR", default=200)
+IDEAS_OPEN_DATA_LICENCE = env.str(
+    "IDEAS_OPEN_DATA_LICENCE",
+    default="Datenlizenz Deutschland – Namensnennung – Version 2.0 (dl-de/by-2-0)",
+)
+IDEAS_OPEN_DATA_LICENCE_URL = env.str(
+    "IDEAS_OPEN_DATA_LICENCE_URL", default="https://www.govdata.de/dl-de/by-2-0"
+)
+
 # --- Participation ------------------------------------------------------------------------------
 # Open reports that hide a contribution until a moderator decides.
 PARTICIPATION_FLAG_THRESHOLD = env.int("PARTICIPATION_FLAG_THRESHOLD", default=3)

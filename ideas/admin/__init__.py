@@ -6,6 +6,7 @@ as admin actions, so the admin behaves exactly like the rest of the portal.
 """
 
 # Importing the modules registers their admins.
+from . import exports  # noqa: F401, I001  (dossier exports; adds an action to ProposalAdmin)
 from . import proposals, roadmap, strategy
 
 __all__ = ["proposals", "roadmap", "strategy"]

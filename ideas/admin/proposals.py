@@ -30,6 +30,7 @@ from participation.models import ModerationAction, Process
 
 from .. import services
 from ..models import Pillar, Proposal, RoadmapProject
+from .exports import export_selected
 
 
 def proposal_by_reference(reference: str) -> Proposal | None:
@@ -151,6 +152,7 @@ class ProposalAdmin(admin.ModelAdmin):
         restore_selected,
         "merge",
         "create_project",
+        export_selected,
     ]
     # Moderator corrections; status, counters and visibility change only through the actions.
     editable_fields = ["pillar", "title", "summary", "text", "district"]
