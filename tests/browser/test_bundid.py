@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 import requests
@@ -144,3 +145,19 @@ def test_a_callback_with_a_wrong_state_is_refused_and_logs_nobody_in(page, bundi
     page.goto("/konto/")
     assert "/accounts/login/" in page.url
     assert not SocialAccount.objects.exists()
+
+
+def test_a_callback_with_a_valid_state_but_a_forged_code_is_refused(page, bundid):
+    """The ID token never passes through the browser in the code flow: the portal fetches it
+    from the provider with the code. A forged code is refused by the provider, so nobody is
+    logged in and nothing is stored."""
+    page.goto("/accounts/oidc/bundid/login/")
+    with page.expect_request(lambda request: "/o/authorize/" in request.url) as authorize:
+        page.locator("main form button[type=submit]").click()
+    state = parse_qs(urlparse(authorize.value.url).query)["state"][0]
+    page.goto(f"/accounts/oidc/bundid/login/callback/?code=gefaelscht&state={state}")
+    expect(page.get_by_role("heading", name="Anmeldung fehlgeschlagen")).to_be_visible()
+    page.goto("/konto/")
+    assert "/accounts/login/" in page.url
+    assert not SocialAccount.objects.exists()
+    assert not User.objects.filter(email=OP_EMAIL).exists()
