@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from participation.models import Channel
+from participation.models import EnteredOnBehalf, Moderated
 
 
 class VisionQuerySet(models.QuerySet):
@@ -88,7 +88,7 @@ class ProposalQuerySet(models.QuerySet):
 LISTED = Q(is_hidden=False) & ~Q(status__in=["merged", "withdrawn"])
 
 
-class Proposal(models.Model):
+class Proposal(Moderated, EnteredOnBehalf):
     """A Projektvorschlag under a pillar, filed in a participation process."""
 
     class Status(models.TextChoices):
@@ -149,20 +149,6 @@ class Proposal(models.Model):
         blank=True,
         related_name="proposals",
     )
-    channel = models.CharField(
-        _("Eingangsweg"), max_length=20, choices=Channel.choices, default=Channel.WEB
-    )
-    entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("Erfasst von"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    on_behalf_of = models.CharField(
-        _("Im Auftrag von (nicht öffentlich)"), max_length=200, blank=True
-    )
     status = models.CharField(
         _("Status"), max_length=20, choices=Status.choices, default=Status.SUBMITTED
     )
@@ -176,8 +162,6 @@ class Proposal(models.Model):
         blank=True,
         related_name="merged_proposals",
     )
-    is_hidden = models.BooleanField(_("ausgeblendet"), default=False)
-    hidden_reason = models.CharField(_("Grund der Ausblendung"), max_length=500, blank=True)
     # Kept exact by the participation services, in the same transaction as the rows.
     rating_count = models.PositiveIntegerField(_("Anzahl Bewertungen"), default=0)
     rating_sum = models.PositiveIntegerField(_("Summe der Bewertungen"), default=0)

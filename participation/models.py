@@ -108,6 +108,38 @@ class GenericTarget(models.Model):
         abstract = True
 
 
+class Moderated(models.Model):
+    """Visibility decided by moderation, separate from any status; the reason is public."""
+
+    is_hidden = models.BooleanField(_("ausgeblendet"), default=False)
+    hidden_reason = models.CharField(_("Grund der Ausblendung"), max_length=500, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class EnteredOnBehalf(models.Model):
+    """How a contribution reached the city; staff enter paper, phone and walk-in ones."""
+
+    channel = models.CharField(
+        _("Eingangsweg"), max_length=20, choices=Channel.choices, default=Channel.WEB
+    )
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Erfasst von"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    on_behalf_of = models.CharField(
+        _("Im Auftrag von (nicht öffentlich)"), max_length=200, blank=True
+    )
+
+    class Meta:
+        abstract = True
+
+
 class Rating(GenericTarget):
     """One person's 1–5 rating of an object; a second one by the same person is impossible."""
 
@@ -136,7 +168,7 @@ class Rating(GenericTarget):
         return f"{self.value}/5"
 
 
-class Comment(GenericTarget):
+class Comment(GenericTarget, Moderated, EnteredOnBehalf):
     """A comment or a reply to one (one level deep); deleted comments stay as tombstones."""
 
     author = models.ForeignKey(
@@ -158,22 +190,6 @@ class Comment(GenericTarget):
     text = models.TextField(_("Kommentar"), max_length=5000)
     is_official = models.BooleanField(_("Offizielle Antwort der Stadt"), default=False)
     is_deleted = models.BooleanField(_("gelöscht"), default=False)
-    is_hidden = models.BooleanField(_("ausgeblendet"), default=False)
-    hidden_reason = models.CharField(_("Grund der Ausblendung"), max_length=500, blank=True)
-    channel = models.CharField(
-        _("Eingangsweg"), max_length=20, choices=Channel.choices, default=Channel.WEB
-    )
-    entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("Erfasst von"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    on_behalf_of = models.CharField(
-        _("Im Auftrag von (nicht öffentlich)"), max_length=200, blank=True
-    )
     created_at = models.DateTimeField(default=timezone.now)
     edited_at = models.DateTimeField(null=True, blank=True)
 
