@@ -65,10 +65,19 @@ class Process(models.Model):
 class Phase(models.Model):
     """A dated stage of a process; it declares what citizens may do while it runs."""
 
+    class Kind(models.TextChoices):
+        COLLECTION = "collection", _("Ideensammlung")
+        WORKSHOP = "workshop", _("Workshop")
+        COUNCIL = "council", _("Ratsentscheidung")
+        IMPLEMENTATION = "implementation", _("Umsetzung")
+        OTHER = "other", _("Sonstiges")
+
     process = models.ForeignKey(
         Process, verbose_name=_("Verfahren"), on_delete=models.CASCADE, related_name="phases"
     )
     name = models.CharField(_("Name"), max_length=200)
+    # What happens in the phase; when the phase before a workshop ends, the dossier is built.
+    kind = models.CharField(_("Art"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
     description = models.TextField(_("Beschreibung"), blank=True)
     starts_at = models.DateTimeField(_("Beginn"))
     ends_at = models.DateTimeField(_("Ende"))

@@ -330,7 +330,7 @@ def refresh_open_data() -> DossierExport:
 
 
 def dossiers_after_phases(now=None, lookback=timedelta(days=2)) -> list[DossierExport]:
-    """When a phase ends and a workshop follows, build that process's workshop dossier once."""
+    """When a phase ends and a workshop phase follows, build the process's workshop dossier once."""
     now = now or timezone.now()
     created = []
     ended = Phase.objects.filter(ends_at__lte=now, ends_at__gt=now - lookback).select_related(
@@ -342,7 +342,7 @@ def dossiers_after_phases(now=None, lookback=timedelta(days=2)) -> list[DossierE
             .order_by("starts_at")
             .first()
         )
-        if following is None or "workshop" not in following.name.lower():
+        if following is None or following.kind != Phase.Kind.WORKSHOP:
             continue
         trigger = f"phase:{phase.pk}"
         if DossierExport.objects.filter(trigger=trigger).exists():

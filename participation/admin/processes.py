@@ -8,7 +8,15 @@ from ..models import Phase, Process
 class PhaseInline(admin.TabularInline):
     model = Phase
     extra = 0
-    fields = ["name", "starts_at", "ends_at", "allows_submit", "allows_rate", "allows_comment"]
+    fields = [
+        "name",
+        "kind",
+        "starts_at",
+        "ends_at",
+        "allows_submit",
+        "allows_rate",
+        "allows_comment",
+    ]
 
 
 @admin.register(Process)

@@ -118,6 +118,7 @@ def test_a_process_is_set_up_with_its_phases(moderator_client):
             "phases-TOTAL_FORMS": "1",
             "phases-INITIAL_FORMS": "0",
             "phases-0-name": "Ideensammlung",
+            "phases-0-kind": "collection",
             "phases-0-starts_at_0": "01.09.2019",
             "phases-0-starts_at_1": "00:00:00",
             "phases-0-ends_at_0": "13.10.2019",
@@ -129,7 +130,7 @@ def test_a_process_is_set_up_with_its_phases(moderator_client):
     )
     assert response.status_code == 302
     phase = Process.objects.get(slug="digitalstrategie-2019").phases.get()
-    assert phase.name == "Ideensammlung"
+    assert (phase.name, phase.kind) == ("Ideensammlung", "collection")
     assert (phase.allows_submit, phase.allows_rate, phase.allows_comment) == (True, True, True)
     assert (
         moderator_client.get(f"/admin/participation/process/{phase.process.pk}/change/").status_code

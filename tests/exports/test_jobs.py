@@ -175,3 +175,12 @@ def test_the_query_count_does_not_grow_with_the_number_of_proposals():
             services.build(export.pk)
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+def test_no_dossier_when_the_following_phase_is_not_a_workshop(django_capture_on_commit_callbacks):
+    process, _ = workshop_data()
+    Phase.objects.filter(process=process, kind=Phase.Kind.WORKSHOP).update(kind=Phase.Kind.OTHER)
+    idea_phase = Phase.objects.get(process=process, name="Ideensammlung")
+    with django_capture_on_commit_callbacks(execute=True):
+        created = services.dossiers_after_phases(now=idea_phase.ends_at + timedelta(hours=1))
+    assert created == []

@@ -56,17 +56,19 @@ def lohmar_2019_process() -> Process:
     PhaseFactory(
         process=process,
         name="Ideensammlung",
+        kind=Phase.Kind.COLLECTION,
         starts_at=berlin(2019, 8, 19),
         ends_at=berlin(2019, 10, 14),
     )
-    for name, start, end in [
-        ("Workshop", berlin(2019, 11, 4), berlin(2019, 11, 5)),
-        ("Ratssitzung", berlin(2019, 12, 11), berlin(2019, 12, 12)),
-        ("Umsetzung", berlin(2020, 1, 1), berlin(2020, 12, 31)),
+    for name, kind, start, end in [
+        ("Workshop", Phase.Kind.WORKSHOP, berlin(2019, 11, 4), berlin(2019, 11, 5)),
+        ("Ratssitzung", Phase.Kind.COUNCIL, berlin(2019, 12, 11), berlin(2019, 12, 12)),
+        ("Umsetzung", Phase.Kind.IMPLEMENTATION, berlin(2020, 1, 1), berlin(2020, 12, 31)),
     ]:
         PhaseFactory(
             process=process,
             name=name,
+            kind=kind,
             starts_at=start,
             ends_at=end,
             allows_submit=False,
