@@ -4,12 +4,6 @@ The worker is another process: it reads the test database (committed rows, hence
 transactional test) and writes to the same private media directory as this process.
 """
 
-import os
-import signal
-import subprocess
-import sys
-import time
-import uuid
 from pathlib import Path
 
 import pytest
@@ -20,6 +14,7 @@ from ideas import tasks
 from ideas.exports import services
 from ideas.models import DossierExport
 from lohmar_portal.celery import app
+from tests.celery_worker import celery_worker
 
 from .factories import workshop_data
 from .helpers import csv_rows, file_of, pdf_text, xlsx
@@ -44,54 +39,14 @@ def _test_database_url() -> str:
 
 @pytest.fixture
 def worker(tmp_path):
-    queue = f"test-exports-{uuid.uuid4().hex[:8]}"
-    log = tmp_path / "worker.log"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "lohmar_portal.settings",
-        "DATABASE_URL": _test_database_url(),
-        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-        "PORTAL_BASE_URL": settings.PORTAL_BASE_URL,
-        "CELERY_TASK_ALWAYS_EAGER": "0",
-    }
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "lohmar_portal",
-                "worker",
-                "--pool",
-                "solo",
-                "--concurrency",
-                "1",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "-Q",
-                queue,
-                "-l",
-                "INFO",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    deadline = time.monotonic() + 30
-    while "ready." not in log.read_text():
-        assert process.poll() is None, log.read_text()
-        assert time.monotonic() < deadline, f"worker did not start:\n{log.read_text()}"
-        time.sleep(0.2)
-    yield queue, log
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
+    with celery_worker(
+        tmp_path,
+        DATABASE_URL=_test_database_url(),
+        MEDIA_ROOT=str(settings.MEDIA_ROOT),
+        PORTAL_BASE_URL=settings.PORTAL_BASE_URL,
+        CELERY_TASK_ALWAYS_EAGER="0",
+    ) as (queue, _process, log):
+        yield queue, log
 
 
 def test_a_real_worker_builds_the_workshop_dossier(worker):
