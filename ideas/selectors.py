@@ -57,7 +57,11 @@ class ProposalFilters:
 
 def proposals_for_listing(filters: ProposalFilters) -> QuerySet[Proposal]:
     """The public list: visible, not withdrawn, filtered, searched and sorted."""
-    proposals = Proposal.objects.listed().select_related("pillar", "district", "author")
+    proposals = (
+        Proposal.objects.listed()
+        .filter(process__is_public=True)
+        .select_related("pillar", "district", "author")
+    )
     if filters.pillar:
         proposals = proposals.filter(pillar=filters.pillar)
     if filters.status:

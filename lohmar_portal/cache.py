@@ -7,6 +7,7 @@ a write is therefore always rendered fresh; pages in between come from the cache
 """
 
 from collections.abc import Callable
+from contextvars import ContextVar
 from functools import wraps
 
 from django.core.cache import cache
@@ -20,12 +21,38 @@ VERSION_KEY = "content-version"
 PAGE_TIMEOUT = 60
 
 
-def content_version() -> int:
+# The version a request works with, read once when it starts (ContentVersionMiddleware): data
+# it reads and fragments it renders are stored under the version that was current before any
+# of them were read, so a write that commits meanwhile can only make them stale, never hide it.
+_request_version: ContextVar[int | None] = ContextVar("content_version", default=None)
+
+
+def _current_version() -> int:
     version = cache.get(VERSION_KEY)
     if version is None:
         cache.add(VERSION_KEY, 1, timeout=None)
         version = cache.get(VERSION_KEY, 1)
     return version
+
+
+def content_version() -> int:
+    """The content version of this request (or, outside a request, the current one)."""
+    version = _request_version.get()
+    return _current_version() if version is None else version
+
+
+class ContentVersionMiddleware:
+    """Fix the content version for the whole request, before the view reads anything."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = _request_version.set(_current_version())
+        try:
+            return self.get_response(request)
+        finally:
+            _request_version.reset(token)
 
 
 def bump_content_version() -> None:

@@ -42,7 +42,9 @@ class AtomicWritesMiddleware:
             response = self.get_response(request)
             if response.status_code >= 500:
                 transaction.set_rollback(True)
-            elif response.status_code < 400:
+            elif response.status_code < 400 and request.user.is_authenticated:
                 # Public pages may show what changed: cached copies become stale after commit.
+                # Public content comes only from signed-in people (citizens, staff); anonymous
+                # posts (language, failed logins) must not empty everybody's cache.
                 transaction.on_commit(bump_content_version)
             return response

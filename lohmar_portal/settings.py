@@ -80,6 +80,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    "lohmar_portal.cache.ContentVersionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "lohmar_portal.middleware.GermanFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

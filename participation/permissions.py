@@ -36,6 +36,7 @@ def can_rate(user, target, when=None) -> bool:
     return (
         is_citizen(user)
         and target.author_id != user.pk
+        and target.process.is_public
         and target.is_open_for_participation()
         and phase_allows(target.process, "rate", when)
     )
@@ -47,7 +48,11 @@ def can_comment(user, target, when=None) -> bool:
         return False
     if can_moderate(user):
         return True
-    return target.is_open_for_participation() and phase_allows(target.process, "comment", when)
+    return (
+        target.process.is_public
+        and target.is_open_for_participation()
+        and phase_allows(target.process, "comment", when)
+    )
 
 
 def can_flag(user, target) -> bool:

@@ -82,7 +82,7 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
 @cache_public_page
 def proposal_detail(request: HttpRequest, reference: str) -> HttpResponse:
     proposal = selectors.proposal_for_detail(reference=reference)
-    if proposal is None:
+    if proposal is None or not (proposal.process.is_public or can_moderate(request.user)):
         raise Http404
     if proposal.status == Proposal.Status.MERGED and proposal.merged_into_id:
         return redirect(proposal.merged_into, permanent=True)
@@ -307,11 +307,17 @@ def follow(request: HttpRequest, reference: str) -> HttpResponse:
     return redirect(proposal)
 
 
-def _comment_on_proposal(comment_id: int) -> tuple[Comment, Proposal]:
+def _comment_on_proposal(request: HttpRequest, comment_id: int) -> tuple[Comment, Proposal]:
+    """A comment and its proposal, as the visitor may see them: hidden ones are not found."""
     comment = get_object_or_404(Comment, pk=comment_id)
     if comment.content_type.model_class() is not Proposal:
         raise Http404
-    return comment, _proposal_for_action_by_pk(comment.object_id)
+    proposal = _proposal_for_action_by_pk(comment.object_id)
+    if not can_moderate(request.user) and (
+        proposal.is_hidden or not proposal.process.is_public or comment.is_hidden
+    ):
+        raise Http404
+    return comment, proposal
 
 
 def _proposal_for_action_by_pk(pk: int) -> Proposal:
@@ -320,7 +326,7 @@ def _proposal_for_action_by_pk(pk: int) -> Proposal:
 
 @login_required
 def comment_edit(request: HttpRequest, comment_id: int) -> HttpResponse:
-    comment, proposal = _comment_on_proposal(comment_id)
+    comment, proposal = _comment_on_proposal(request, comment_id)
     if not participation.can_edit_comment(request.user, comment):
         raise PermissionDenied(_("Dieser Kommentar kann nicht mehr bearbeitet werden."))
     form = CommentForm(request.POST or None, initial={"text": comment.text})
@@ -346,7 +352,7 @@ def comment_edit(request: HttpRequest, comment_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def comment_delete(request: HttpRequest, comment_id: int) -> HttpResponse:
-    comment, proposal = _comment_on_proposal(comment_id)
+    comment, proposal = _comment_on_proposal(request, comment_id)
     participation.delete_comment(actor=request.user, comment=comment)
     messages.success(request, _("Ihr Kommentar ist gelöscht."))
     return redirect(proposal)
@@ -355,7 +361,9 @@ def comment_delete(request: HttpRequest, comment_id: int) -> HttpResponse:
 @login_required
 def comment_flag(request: HttpRequest, comment_id: int) -> HttpResponse:
     """Report a comment to the moderators: a small page of its own, reached from the comment."""
-    comment, proposal = _comment_on_proposal(comment_id)
+    comment, proposal = _comment_on_proposal(request, comment_id)
+    if comment.is_deleted or not can_flag(request.user, comment):
+        raise PermissionDenied(_("Sie können diesen Kommentar nicht melden."))
     form = FlagForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

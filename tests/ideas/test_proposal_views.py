@@ -502,3 +502,39 @@ def test_a_comment_is_reported_on_its_own_page(client, open_process):
     assert again.status_code == 400
     assert "Sie haben diesen Beitrag bereits gemeldet." in again.content.decode()
     assert Flag.objects.count() == 1
+
+
+def test_proposals_of_a_non_public_process_are_not_public(client, open_process):
+    open_process.is_public = False
+    open_process.save()
+    proposal = make_proposal(process=open_process, title="Intern vorbereitet")
+    assert "Intern vorbereitet" not in client.get("/vorschlaege/").content.decode()
+    assert client.get(proposal.get_absolute_url()).status_code == 404
+    client.force_login(UserFactory())
+    assert client.post(f"{proposal.get_absolute_url()}bewerten/", {"value": "5"}).status_code in (
+        403,
+        404,
+    )
+    assert not Rating.objects.exists()
+
+
+def test_the_comment_report_page_of_a_hidden_proposal_is_not_found(client, open_process):
+    proposal = make_proposal(
+        process=open_process, title="Verborgen", is_hidden=True, hidden_reason="Prüfung"
+    )
+    comment = participation.add_comment(
+        actor=UserFactory(), target=make_proposal(process=open_process), text="x"
+    )
+    Comment.objects.filter(pk=comment.pk).update(object_id=proposal.pk)
+    client.force_login(UserFactory())
+    response = client.get(f"/kommentare/{comment.pk}/melden/")
+    assert response.status_code == 404
+    assert "Verborgen" not in response.content.decode()
+
+
+def test_nobody_reports_their_own_or_a_deleted_comment(client, open_process):
+    proposal = make_proposal(process=open_process)
+    author = UserFactory()
+    own = participation.add_comment(actor=author, target=proposal, text="Meins")
+    client.force_login(author)
+    assert client.get(f"/kommentare/{own.pk}/melden/").status_code == 403

@@ -97,3 +97,27 @@ def test_data_for_everyone_is_cached_for_logged_in_visitors_too(client):
         response = client.get("/vorschlaege/karte.geojson")
     assert len(response.json()["features"]) == 1
     assert [q for q in queries if "ideas_proposal" in q["sql"]] == []
+
+
+def test_a_request_keeps_the_version_it_started_with():
+    """Data read before a concurrent write is never stored under the version after it."""
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from lohmar_portal.cache import (
+        ContentVersionMiddleware,
+        bump_content_version,
+        content_version,
+    )
+
+    seen = []
+
+    def view(request):
+        seen.append(content_version())
+        bump_content_version()  # another request's write commits during this one
+        seen.append(content_version())
+        return HttpResponse()
+
+    ContentVersionMiddleware(view)(RequestFactory().get("/"))
+    assert seen[0] == seen[1]
+    assert content_version() == seen[0] + 1  # the next request sees the new version

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from lohmar_portal.middleware import AtomicWritesMiddleware
 from lohmar_portal.models import District
 from lohmar_portal.tasks import send_email
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -27,14 +28,18 @@ def writing_view(status: int):
 
 def test_a_failed_write_request_leaves_nothing_behind_and_sends_nothing():
     middleware = AtomicWritesMiddleware(writing_view(500))
-    middleware(RequestFactory().post("/"))
+    request = RequestFactory().post("/")
+    request.user = UserFactory()
+    middleware(request)
     assert not District.objects.filter(slug="neu").exists()
     assert mail.outbox == []
 
 
 def test_a_successful_write_request_commits_and_then_sends():
     middleware = AtomicWritesMiddleware(writing_view(302))
-    middleware(RequestFactory().post("/"))
+    request = RequestFactory().post("/")
+    request.user = UserFactory()
+    middleware(request)
     assert District.objects.filter(slug="neu").exists()
     assert len(mail.outbox) == 1
 
@@ -44,3 +49,22 @@ def test_reads_run_without_begin_and_commit(client):
     with CaptureQueriesContext(connection) as queries:
         client.get("/")
     assert not any(q["sql"].upper() in {"BEGIN", "COMMIT"} for q in queries)
+
+
+def test_an_anonymous_post_keeps_everybodys_cache(client):
+    from lohmar_portal.cache import content_version
+
+    before = content_version()
+    client.post("/sprache/", {"language": "en", "next": "/"})
+    client.post("/accounts/login/", {"login": "niemand@example.org", "password": "falsch"})
+    assert content_version() == before
+
+
+def test_a_signed_in_write_makes_cached_pages_stale(client):
+    from lohmar_portal.cache import content_version
+
+    user = UserFactory()
+    client.force_login(user)
+    before = content_version()
+    client.post("/konto/", {"display_name": "Neu", "real_name": ""})
+    assert content_version() == before + 1
