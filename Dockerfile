@@ -18,7 +18,7 @@ COPY . .
 # Build-time only values: collectstatic and compilemessages need settings, not secrets.
 RUN DEBUG=0 SECRET_KEY=build-only ALLOWED_HOSTS=build python manage.py compilemessages --ignore=node_modules -v0 \
  && DEBUG=0 SECRET_KEY=build-only ALLOWED_HOSTS=build python manage.py collectstatic --noinput -v0 \
- && mkdir -p /app/media && chown -R portal /app/media
+ && mkdir -p /app/media /app/private && chown -R portal /app/media /app/private
 USER portal
 EXPOSE 8000
 CMD ["gunicorn", "lohmar_portal.wsgi", "--bind", "0.0.0.0:8000", "--workers", "4", "--access-logfile", "-"]

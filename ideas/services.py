@@ -1,16 +1,19 @@
 """Every write of proposals and the roadmap: submit, edit, withdraw, status, answer, merge."""
 
+import io
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from lohmar_portal.geo import is_in_city
 from lohmar_portal.models import Department, District, User
@@ -82,6 +85,27 @@ def _check_images(images: Sequence[NewImage], existing: int = 0) -> None:
         image.file.seek(0)
 
 
+MAX_IMAGE_SIDE = 2048
+
+
+def _clean_image(upload: UploadedFile) -> ContentFile:
+    """Re-encode an upload: orientation applied, at most 2048 px, and no EXIF (GPS, camera)."""
+    upload.seek(0)
+    with Image.open(upload) as picture:
+        lossless = picture.format in ("PNG", "GIF")  # drawings and screenshots stay sharp
+        picture = ImageOps.exif_transpose(picture)
+        picture.thumbnail((MAX_IMAGE_SIDE, MAX_IMAGE_SIDE))
+        output = io.BytesIO()
+        if lossless or picture.mode in ("RGBA", "LA"):
+            picture.convert("RGBA").save(output, "PNG", optimize=True)
+            extension = "png"
+        else:
+            picture.convert("RGB").save(output, "JPEG", quality=85, optimize=True)
+            extension = "jpg"
+    # Pillow writes EXIF only when asked to: the saved bytes carry none of the original's.
+    return ContentFile(output.getvalue(), name=f"{uuid.uuid4().hex}.{extension}")
+
+
 def _record_status(
     proposal: Proposal,
     *,
@@ -146,7 +170,10 @@ def submit_proposal(
     proposal.save()
     for order, image in enumerate(images):
         ProposalImage.objects.create(
-            proposal=proposal, image=image.file, alt_text=image.alt_text.strip(), order=order
+            proposal=proposal,
+            image=_clean_image(image.file),
+            alt_text=image.alt_text.strip(),
+            order=order,
         )
     _record_status(proposal, to=Proposal.Status.SUBMITTED, actor=actor, from_status="")
     if not on_behalf:
@@ -185,7 +212,10 @@ def edit_proposal(
     start = kept.count()
     for order, image in enumerate(new_images, start=start):
         ProposalImage.objects.create(
-            proposal=proposal, image=image.file, alt_text=image.alt_text.strip(), order=order
+            proposal=proposal,
+            image=_clean_image(image.file),
+            alt_text=image.alt_text.strip(),
+            order=order,
         )
     return proposal
 
@@ -266,6 +296,17 @@ def merge_proposals(*, actor: User, source: Proposal, target: Proposal, reason: 
         raise ValidationError(_("Ein Vorschlag kann nicht mit sich selbst zusammengeführt werden."))
     if Proposal.Status.MERGED in (source.status, target.status):
         raise ValidationError(_("Bereits zusammengeführte Vorschläge können nicht beteiligt sein."))
+    if not target.is_open_for_participation() or target.status == Proposal.Status.WITHDRAWN:
+        raise ValidationError(
+            _(
+                "Der Vorschlag, der bleibt, muss sichtbar und noch offen sein (nicht entschieden, "
+                "nicht zurückgezogen)."
+            )
+        )
+    if source.status == Proposal.Status.ADOPTED or source.projects.exists():
+        raise ValidationError(
+            _("Ein beschlossener Vorschlag oder einer auf der Roadmap wird nicht zusammengeführt.")
+        )
     content_type = participation.content_type_of(source)
     on_source = Q(content_type=content_type, object_id=source.pk)
     on_target = Q(content_type=content_type, object_id=target.pk)

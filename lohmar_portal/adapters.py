@@ -1,5 +1,6 @@
 """How allauth fits the portal: e-mails go out through Celery, after the commit; state logins."""
 
+import secrets
 from functools import partial
 
 from allauth.account.adapter import DefaultAccountAdapter
@@ -49,8 +50,10 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def populate_user(self, request, sociallogin, data):
         user = super().populate_user(request, sociallogin, data)
         if not user.display_name:
+            # Never the person's name from the state account: public names are pseudonyms,
+            # which the person can change in the account.
             user.display_name = _free_display_name(
-                data.get("username") or data.get("first_name") or _("Bürgerin oder Bürger")
+                f"{_('Bürgerin oder Bürger')} {secrets.randbelow(9000) + 1000}"
             )
         return user
 

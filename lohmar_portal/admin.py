@@ -1,7 +1,9 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
+from . import services
 from .models import Department, District, LegalPage, User
 
 
@@ -37,6 +39,22 @@ class UserAdmin(DjangoUserAdmin):
         ),
     ]
     readonly_fields = ["last_login", "date_joined"]
+    actions = ["delete_accounts"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # A hard delete would remove ratings under their counters and orphan contributions:
+        # accounts are erased through the same service as "Konto löschen" in the account.
+        return False
+
+    @admin.action(description=_("Konto löschen (persönliche Daten entfernen, Beiträge bleiben)"))
+    def delete_accounts(self, request, queryset):
+        for user in queryset:
+            try:
+                services.delete_account(actor=request.user, user=user)
+            except PermissionDenied as error:
+                self.message_user(request, f"{user}: {error}", messages.ERROR)
+            else:
+                self.message_user(request, _("%(user)s: gelöscht.") % {"user": user})
 
 
 @admin.register(District)

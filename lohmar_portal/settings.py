@@ -338,7 +338,8 @@ PORTAL_CONTACT_ADDRESS = env.str(
 
 # --- Accounts and privacy -----------------------------------------------------------------------
 # Data archives (GDPR Art. 15/20) live here, outside every public URL, served to the owner only.
-PRIVATE_MEDIA_ROOT = Path(env.str("PRIVATE_MEDIA_ROOT", default=str(MEDIA_ROOT / "private")))
+# Outside MEDIA_ROOT on purpose: no alias for /media/ can ever expose data archives or dossiers.
+PRIVATE_MEDIA_ROOT = Path(env.str("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "private")))
 ACCOUNT_EXPORT_VALID_DAYS = env.int("ACCOUNT_EXPORT_VALID_DAYS", default=7)
 # Accounts whose e-mail address was never confirmed are removed after this many days.
 ACCOUNT_UNVERIFIED_DELETE_DAYS = env.int("ACCOUNT_UNVERIFIED_DELETE_DAYS", default=14)

@@ -39,4 +39,4 @@ def root():
     """The private directory of the export files; never below a public media URL."""
     from pathlib import Path
 
-    return Path(settings.MEDIA_ROOT) / "private" / "exports"
+    return Path(settings.PRIVATE_MEDIA_ROOT) / "exports"

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -32,7 +32,7 @@ from participation.permissions import (
 
 from .. import selectors, services
 from ..forms import CommentForm, FlagForm, ProposalFilterForm, ProposalForm, RatingForm
-from ..models import Proposal
+from ..models import Proposal, ProposalImage
 from ..permissions import can_edit_proposal, can_withdraw_proposal
 
 PER_PAGE = 20
@@ -387,9 +387,26 @@ def comment_flag(request: HttpRequest, comment_id: int) -> HttpResponse:
     )
 
 
+def proposal_image(request: HttpRequest, pk: int) -> FileResponse:
+    """An image of a visible proposal, served by the portal (no web server serves uploads)."""
+    image = get_object_or_404(ProposalImage.objects.select_related("proposal__process"), pk=pk)
+    proposal = image.proposal
+    if not can_moderate(request.user) and (
+        proposal.is_hidden
+        or not proposal.process.is_public
+        or proposal.status == Proposal.Status.MERGED
+    ):
+        raise Http404
+    response = FileResponse(image.image.open("rb"))
+    response["Cache-Control"] = "public, max-age=86400"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 urlpatterns = [
     path("vorschlaege/", proposal_list, name="proposal_list"),
     path("vorschlaege/neu/", proposal_create, name="proposal_create"),
+    path("vorschlaege/bilder/<int:pk>/", proposal_image, name="proposal_image"),
     path("vorschlaege/<str:reference>/", proposal_detail, name="proposal_detail"),
     path("vorschlaege/<str:reference>/bearbeiten/", proposal_edit, name="proposal_edit"),
     path("vorschlaege/<str:reference>/zurueckziehen/", proposal_withdraw, name="proposal_withdraw"),

@@ -119,6 +119,7 @@ def test_a_new_citizen_signs_in_with_bundid_and_sees_the_trust_level(page, bundi
     expect(page.get_by_role("heading", name="Mein Bürgerkonto")).to_be_visible()
     expect(page.get_by_text("substantiell")).to_be_visible()
     user = User.objects.get(email=OP_EMAIL)
+    assert user.display_name.startswith("Bürgerin oder Bürger ")  # a pseudonym, not her name
     account = SocialAccount.objects.get(user=user, provider="bundid")
     assert account.extra_data["id_token"]["iss"] == bundid
     assert account.extra_data["id_token"]["aud"] == CLIENT_ID

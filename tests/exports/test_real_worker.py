@@ -42,7 +42,7 @@ def worker(tmp_path):
     with celery_worker(
         tmp_path,
         DATABASE_URL=_test_database_url(),
-        MEDIA_ROOT=str(settings.MEDIA_ROOT),
+        PRIVATE_MEDIA_ROOT=str(settings.PRIVATE_MEDIA_ROOT),
         PORTAL_BASE_URL=settings.PORTAL_BASE_URL,
         CELERY_TASK_ALWAYS_EAGER="0",
     ) as (queue, _process, log):

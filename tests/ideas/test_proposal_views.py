@@ -538,3 +538,30 @@ def test_nobody_reports_their_own_or_a_deleted_comment(client, open_process):
     own = participation.add_comment(actor=author, target=proposal, text="Meins")
     client.force_login(author)
     assert client.get(f"/kommentare/{own.pk}/melden/").status_code == 403
+
+
+def test_images_are_served_without_exif_and_only_while_the_proposal_is_visible(
+    client, open_process
+):
+    from PIL import Image as PILImage
+
+    buffer = io.BytesIO()
+    exif = PILImage.Exif()
+    exif[0x010F] = "Kamera-Hersteller"  # Make
+    exif[0x8825] = {2: (50.0, 50.0, 0.0)}  # GPS latitude
+    PILImage.new("RGB", (3000, 1000), "green").save(buffer, "JPEG", exif=exif)
+    upload = SimpleUploadedFile("foto.jpg", buffer.getvalue(), content_type="image/jpeg")
+    client.force_login(UserFactory())
+    client.post(
+        "/vorschlaege/neu/",
+        submit_data(open_process, PillarFactory(), image_1=upload, alt_1="Eine grüne Wiese"),
+    )
+    image = Proposal.objects.get().images.get()
+    response = client.get(f"/vorschlaege/bilder/{image.pk}/")
+    assert response.status_code == 200
+    served = PILImage.open(io.BytesIO(b"".join(response.streaming_content)))
+    assert served.getexif() == {}
+    assert max(served.size) == 2048
+    Proposal.objects.update(is_hidden=True, hidden_reason="Prüfung")
+    client.logout()
+    assert client.get(f"/vorschlaege/bilder/{image.pk}/").status_code == 404

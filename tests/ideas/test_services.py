@@ -721,3 +721,31 @@ def test_only_moderators_report_progress(process, moderator):
         services.report_progress(actor=UserFactory(), project=project, progress="done", percent=100)
     project.refresh_from_db()
     assert project.progress == "planned"
+
+
+@pytest.mark.parametrize(
+    ("target_fields", "source_fields"),
+    [
+        ({"status": "withdrawn"}, {}),
+        ({"status": "rejected"}, {}),
+        ({"is_hidden": True, "hidden_reason": "Prüfung"}, {}),
+        ({}, {"status": "adopted"}),
+    ],
+)
+def test_merging_needs_an_open_target_and_an_undecided_source(target_fields, source_fields):
+    from django.contrib.auth.models import Permission
+    from django.core.exceptions import ValidationError as Invalid
+
+    from ideas import services as idea_services
+    from tests.factories import StaffFactory
+    from tests.ideas.conftest import make_process, make_proposal
+
+    moderator = StaffFactory()
+    moderator.user_permissions.add(Permission.objects.get(codename="moderate"))
+    process = make_process()
+    target = make_proposal(process=process, **target_fields)
+    source = make_proposal(process=process, **source_fields)
+    with pytest.raises(Invalid):
+        idea_services.merge_proposals(actor=moderator, source=source, target=target, reason="x")
+    source.refresh_from_db()
+    assert source.status != "merged"
