@@ -82,6 +82,16 @@ def _change_comment_count(content_type_id: int, object_id: int, delta: int) -> N
 # --- Ratings ------------------------------------------------------------------------------------
 
 
+def _locked(target: models.Model) -> models.Model:
+    """The target re-read under a row lock: a merge or status change that commits first is seen.
+
+    The process never changes, so the one already loaded (with its phases) is kept.
+    """
+    locked = type(target)._default_manager.select_for_update().get(pk=target.pk)
+    locked.process = target.process
+    return locked
+
+
 def _insert_rating(*, target: models.Model, user: User, value: int) -> Rating | None:
     """Insert the person's rating unless they have one; the new rating, or None.
 
@@ -114,6 +124,7 @@ def _insert_rating(*, target: models.Model, user: User, value: int) -> Rating | 
 @transaction.atomic
 def rate(*, user: User, target: models.Model, value: int) -> Rating:
     """Give or change one's 1–5 rating; a second rating by the same person is impossible."""
+    target = _locked(target)
     if not can_rate(user, target):
         raise PermissionDenied(_("Sie können diesen Beitrag gerade nicht bewerten."))
     if value not in range(1, 6):
@@ -132,6 +143,7 @@ def rate(*, user: User, target: models.Model, value: int) -> Rating:
 @transaction.atomic
 def withdraw_rating(*, user: User, target: models.Model) -> None:
     """Take one's rating back while rating is open."""
+    target = _locked(target)
     if not can_rate(user, target):
         raise PermissionDenied(_("Sie können Ihre Bewertung gerade nicht zurücknehmen."))
     rating = _rows_of(target, Rating).filter(user=user).select_for_update().first()
@@ -170,6 +182,7 @@ def add_comment(
     on_behalf = channel != Channel.WEB
     if (official or on_behalf) and not can_moderate(actor):
         raise PermissionDenied(_("Nur die Moderation kann so kommentieren."))
+    target = _locked(target)
     if not can_comment(actor, target):
         raise PermissionDenied(_("Dieser Beitrag kann gerade nicht kommentiert werden."))
     if parent is not None:
