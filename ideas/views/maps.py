@@ -78,8 +78,10 @@ def _json_error(message: str) -> JsonResponse:
 @cache_public_page
 def proposal_map(request: HttpRequest) -> HttpResponse:
     form = ProposalMapFilterForm(request.GET)
-    page = CappedPaginator(_located_proposals(form), PAGE_SIZE).get_page(request.GET.get("page"))
     query = urlencode(_valid_filters(form))
+    page = CappedPaginator(
+        _located_proposals(form), PAGE_SIZE, count_key=f"located:{query}"
+    ).get_page(request.GET.get("page"))
     geojson_url = reverse("ideas:proposal_geojson")
     return render(
         request,

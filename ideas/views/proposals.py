@@ -65,9 +65,12 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
         sort=sort,
         seed=seed or 0,
     )
-    page = CappedPaginator(selectors.proposals_for_listing(filters), PER_PAGE).get_page(
-        request.GET.get("page")
+    count_key = f"proposals:{filters.pillar and filters.pillar.pk}:{filters.status}:" + (
+        f"{filters.district and filters.district.pk}:{filters.query}"
     )
+    page = CappedPaginator(
+        selectors.proposals_for_listing(filters), PER_PAGE, count_key=count_key
+    ).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     if sort == "random":
