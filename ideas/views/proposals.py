@@ -127,8 +127,9 @@ def _render_detail(request: HttpRequest, proposal: Proposal, status: int = 200, 
     return render(request, "ideas/proposal_detail.html", context, status=status)
 
 
-def _proposal_for_action(reference: str) -> Proposal:
-    return get_object_or_404(Proposal.objects.select_related("process"), reference=reference)
+def _proposal_for_action(reference: str | None = None, *, pk: int | None = None) -> Proposal:
+    lookup = {"reference": reference} if pk is None else {"pk": pk}
+    return get_object_or_404(Proposal.objects.select_related("process"), **lookup)
 
 
 @login_required
@@ -271,14 +272,14 @@ def comment(request: HttpRequest, reference: str) -> HttpResponse:
             parent = Comment.objects.filter(pk=data["parent"]).first()
             if parent is None:
                 raise ValidationError(_("Diesen Kommentar gibt es nicht mehr."))
-        created = participation.add_comment(
+        participation.add_comment(
             actor=request.user,
             target=proposal,
             text=data["text"],
             parent=parent,
             official=bool(request.POST.get("official")) and can_moderate(request.user),
         )
-        return _("Ihr Kommentar ist veröffentlicht.") if created else ""
+        return _("Ihr Kommentar ist veröffentlicht.")
 
     return _participate(request, proposal, form, "comment_form", action)
 
@@ -315,16 +316,12 @@ def _comment_on_proposal(request: HttpRequest, comment_id: int) -> tuple[Comment
     comment = get_object_or_404(Comment, pk=comment_id)
     if comment.content_type.model_class() is not Proposal:
         raise Http404
-    proposal = _proposal_for_action_by_pk(comment.object_id)
+    proposal = _proposal_for_action(pk=comment.object_id)
     if not can_moderate(request.user) and (
         proposal.is_hidden or not proposal.process.is_public or comment.is_hidden
     ):
         raise Http404
     return comment, proposal
-
-
-def _proposal_for_action_by_pk(pk: int) -> Proposal:
-    return get_object_or_404(Proposal.objects.select_related("process"), pk=pk)
 
 
 @login_required
