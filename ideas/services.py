@@ -1,21 +1,18 @@
 """Every write of proposals and the roadmap: submit, edit, withdraw, status, answer, merge."""
 
-import io
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from lohmar_portal.geo import is_in_city
+from lohmar_portal.images import check_image, clean_image
 from lohmar_portal.models import Department, District, User
 from lohmar_portal.services import next_reference
 from participation import services as participation
@@ -27,7 +24,6 @@ from .permissions import can_edit_proposal, can_submit_proposal, can_withdraw_pr
 
 MAX_IMAGES = 3
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
-IMAGE_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
 
 
 @dataclass(frozen=True)
@@ -61,49 +57,10 @@ def _check_images(images: Sequence[NewImage], existing: int = 0) -> None:
             raise ValidationError(
                 {"images": _("Bitte beschreiben Sie jedes Bild in einem Satz (Alternativtext).")}
             )
-        if image.file.size > MAX_IMAGE_BYTES:
-            raise ValidationError({"images": _("Ein Bild darf höchstens 5 MB groß sein.")})
         try:
-            image.file.seek(0)
-            with Image.open(image.file) as picture:
-                kind = picture.format
-                picture.verify()
-        except (UnidentifiedImageError, OSError, SyntaxError):
-            raise ValidationError(
-                {
-                    "images": _("„%(name)s“ ist kein Bild (erlaubt: JPEG, PNG, WebP, GIF).")
-                    % {"name": image.file.name}
-                }
-            ) from None
-        if kind not in IMAGE_FORMATS:
-            raise ValidationError(
-                {
-                    "images": _("„%(name)s“ hat kein erlaubtes Format (JPEG, PNG, WebP, GIF).")
-                    % {"name": image.file.name}
-                }
-            )
-        image.file.seek(0)
-
-
-MAX_IMAGE_SIDE = 2048
-
-
-def _clean_image(upload: UploadedFile) -> ContentFile:
-    """Re-encode an upload: orientation applied, at most 2048 px, and no EXIF (GPS, camera)."""
-    upload.seek(0)
-    with Image.open(upload) as picture:
-        lossless = picture.format in ("PNG", "GIF")  # drawings and screenshots stay sharp
-        picture = ImageOps.exif_transpose(picture)
-        picture.thumbnail((MAX_IMAGE_SIDE, MAX_IMAGE_SIDE))
-        output = io.BytesIO()
-        if lossless or picture.mode in ("RGBA", "LA"):
-            picture.convert("RGBA").save(output, "PNG", optimize=True)
-            extension = "png"
-        else:
-            picture.convert("RGB").save(output, "JPEG", quality=85, optimize=True)
-            extension = "jpg"
-    # Pillow writes EXIF only when asked to: the saved bytes carry none of the original's.
-    return ContentFile(output.getvalue(), name=f"{uuid.uuid4().hex}.{extension}")
+            check_image(image.file, max_bytes=MAX_IMAGE_BYTES)
+        except ValidationError as error:
+            raise ValidationError({"images": error.messages}) from None
 
 
 def _record_status(
@@ -171,7 +128,7 @@ def submit_proposal(
     for order, image in enumerate(images):
         ProposalImage.objects.create(
             proposal=proposal,
-            image=_clean_image(image.file),
+            image=clean_image(image.file),
             alt_text=image.alt_text.strip(),
             order=order,
         )
@@ -213,7 +170,7 @@ def edit_proposal(
     for order, image in enumerate(new_images, start=start):
         ProposalImage.objects.create(
             proposal=proposal,
-            image=_clean_image(image.file),
+            image=clean_image(image.file),
             alt_text=image.alt_text.strip(),
             order=order,
         )

@@ -275,6 +275,8 @@ STATICFILES_DIRS = [
     ("kern", BASE_DIR / "node_modules" / "@kern-ux" / "native" / "dist"),
     # Leaflet for the maps, from npm as well.
     ("leaflet", BASE_DIR / "node_modules" / "leaflet" / "dist"),
+    # Marker clusters for the defect map.
+    ("leaflet-markercluster", BASE_DIR / "node_modules" / "leaflet.markercluster" / "dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -335,6 +337,18 @@ PARTICIPATION_FLAG_THRESHOLD = env.int("PARTICIPATION_FLAG_THRESHOLD", default=3
 PORTAL_CONTACT_ADDRESS = env.str(
     "PORTAL_CONTACT_ADDRESS", default="Stadt Lohmar, Rathausstraße 4, 53797 Lohmar"
 )
+
+# --- Mängelmelder -------------------------------------------------------------------------------
+# Open reports of the same category this close (metres) are offered before a new one is filed.
+DEFECTS_DUPLICATE_RADIUS_M = env.int("DEFECTS_DUPLICATE_RADIUS_M", default=50)
+# Reports of people without an account wait this long for the confirmation link, then go.
+DEFECTS_CONFIRMATION_DAYS = env.int("DEFECTS_CONFIRMATION_DAYS", default=7)
+DEFECTS_MAX_PHOTOS = 3
+DEFECTS_MAX_PHOTO_BYTES = env.int("DEFECTS_MAX_PHOTO_BYTES", default=10 * 1024 * 1024)
+# The map's GeoJSON never carries more features than this (the newest win).
+DEFECTS_GEOJSON_LIMIT = env.int("DEFECTS_GEOJSON_LIMIT", default=2000)
+# Open311: the jurisdiction this server answers for (any given jurisdiction_id must match).
+OPEN311_JURISDICTION_ID = env.str("OPEN311_JURISDICTION_ID", default="lohmar.de")
 
 # --- Accounts and privacy -----------------------------------------------------------------------
 # Data archives (GDPR Art. 15/20) live here, outside every public URL, served to the owner only.

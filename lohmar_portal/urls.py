@@ -22,4 +22,6 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("", include("ideas.urls")),
+    path("", include("defects.urls")),
+    path("open311/v2/", include("defects.open311.urls")),
 ]

@@ -224,7 +224,9 @@ def test_an_image_over_5_mb_is_refused(process, pillar, citizen):
     big = SimpleUploadedFile("gross.png", png().read() + b"\0" * (5 * 1024 * 1024))
     with pytest.raises(ValidationError) as refused:
         submit(citizen, process, pillar, images=[image(file=big)])
-    assert refused.value.message_dict["images"] == ["Ein Bild darf höchstens 5 MB groß sein."]
+    assert refused.value.message_dict["images"] == [
+        "„gross.png“ ist zu groß: ein Bild darf höchstens 5 MB groß sein."
+    ]
     assert_nothing_saved()
 
 
