@@ -1,0 +1,45 @@
+"""A fixed-window rate limit on Django's cache, shared by every process that shares the cache.
+
+Each (key, window) pair is one counter: `cache.add` starts it at zero (only the first caller
+wins), `cache.incr` counts the hit. On Redis both are single commands, so concurrent workers
+never lose a hit; with the local-memory cache (development) the limit holds per process.
+
+    if not ratelimit.hit(f"open311:{client.pk}", client.requests_per_hour, 3600):
+        return too_many_requests()
+"""
+
+import time
+
+from django.core.cache import cache
+
+KEY_PREFIX = "ratelimit"
+
+
+def _window(period_seconds: int, now: float) -> int:
+    return int(now // period_seconds)
+
+
+def hit(key: str, limit: int, period_seconds: int) -> bool:
+    """Count one hit on `key`; True while at most `limit` hits fell into the current window.
+
+    Windows are aligned to multiples of `period_seconds` since the epoch; a refused hit counts
+    too, so hammering a closed window does not open it sooner.
+    """
+    if period_seconds <= 0:
+        raise ValueError("period_seconds must be positive")
+    window = _window(period_seconds, time.time())
+    counter = f"{KEY_PREFIX}:{key}:{window}"
+    # A little longer than the window, so the counter cannot expire while it is still counted.
+    cache.add(counter, 0, timeout=period_seconds + 60)
+    try:
+        count = cache.incr(counter)
+    except ValueError:  # evicted between add and incr: this hit starts the window afresh
+        cache.add(counter, 1, timeout=period_seconds + 60)
+        count = 1
+    return count <= limit
+
+
+def retry_after(period_seconds: int) -> int:
+    """Seconds until the current window ends (for a Retry-After header)."""
+    now = time.time()
+    return max(1, int((_window(period_seconds, now) + 1) * period_seconds - now))
