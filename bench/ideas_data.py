@@ -185,6 +185,25 @@ def spread(total: int, weights: list[float], cap: int, chance: random.Random) ->
     return counts
 
 
+def copy_rows(cursor_factory, table: str, columns: list[str], rows) -> int:
+    """Stream the rows with COPY; the ids are given, so move the id sequence past them."""
+    count = 0
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns))
+    )
+    with cursor_factory() as cursor:
+        with cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+                count += 1
+        cursor.execute(
+            sql.SQL(
+                "SELECT setval(pg_get_serial_sequence({}, 'id'), (SELECT max(id) FROM {}))"
+            ).format(sql.Literal(table), sql.Identifier(table))
+        )
+    return count
+
+
 class Generator:
     def __init__(self, args, connection) -> None:
         from django.contrib.contenttypes.models import ContentType
@@ -213,22 +232,7 @@ class Generator:
             return cursor.fetchone()[0]
 
     def copy(self, table: str, columns: list[str], rows) -> int:
-        """Stream the rows with COPY; the ids are given, so move the id sequence past them."""
-        count = 0
-        statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-            sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns))
-        )
-        with self.raw() as cursor:
-            with cursor.copy(statement) as copy:
-                for row in rows:
-                    copy.write_row(row)
-                    count += 1
-            cursor.execute(
-                sql.SQL(
-                    "SELECT setval(pg_get_serial_sequence({}, 'id'), (SELECT max(id) FROM {}))"
-                ).format(sql.Literal(table), sql.Identifier(table))
-            )
-        return count
+        return copy_rows(self.raw, table, columns, rows)
 
     def moment_between(self, start: datetime, end: datetime) -> datetime:
         return start + (end - start) * self.chance.random()
