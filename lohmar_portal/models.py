@@ -31,6 +31,15 @@ class Department(models.Model):
     slug = models.SlugField(_("Kürzel"), max_length=100, unique=True)
     email = models.EmailField(_("Funktionspostfach"), blank=True)
     description = models.TextField(_("Zuständigkeiten"), blank=True)
+    # Escalations (a ticket past its service level) go to the lead, else to the mailbox.
+    lead = models.ForeignKey(
+        "User",
+        verbose_name=_("Leitung"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["name"]

@@ -6,6 +6,7 @@ name SECRET_KEY and ALLOWED_HOSTS. Every variable is listed in `.env.example` an
 """
 
 import secrets
+from datetime import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -349,6 +350,31 @@ DEFECTS_MAX_PHOTO_BYTES = env.int("DEFECTS_MAX_PHOTO_BYTES", default=10 * 1024 *
 DEFECTS_GEOJSON_LIMIT = env.int("DEFECTS_GEOJSON_LIMIT", default=2000)
 # Open311: the jurisdiction this server answers for (any given jurisdiction_id must match).
 OPEN311_JURISDICTION_ID = env.str("OPEN311_JURISDICTION_ID", default="lohmar.de")
+
+# --- Service center -----------------------------------------------------------------------------
+# Business time for the service levels: opening hours, weekdays (0 = Monday) and the state whose
+# public holidays close the office (NW = Nordrhein-Westfalen); closing days are kept in admin.
+SERVICECENTER_OPENING_HOURS = tuple(
+    time.fromisoformat(value)
+    for value in env.str("SERVICECENTER_OPENING_HOURS", default="08:00-18:00").split("-")
+)
+SERVICECENTER_BUSINESS_DAYS = tuple(
+    env.list("SERVICECENTER_BUSINESS_DAYS", cast=int, default=[0, 1, 2, 3, 4])
+)
+SERVICECENTER_HOLIDAY_REGION = env.str("SERVICECENTER_HOLIDAY_REGION", default="NW")
+# The 115 service promise: the share of tickets resolved at first contact the city aims for.
+SERVICECENTER_FIRST_CONTACT_TARGET = env.float("SERVICECENTER_FIRST_CONTACT_TARGET", default=0.65)
+# Attachments on tickets (web, postbox, e-mail): bytes each at most, and how many per message.
+SERVICECENTER_MAX_ATTACHMENT_BYTES = env.int(
+    "SERVICECENTER_MAX_ATTACHMENT_BYTES", default=10 * 1024 * 1024
+)
+SERVICECENTER_MAX_ATTACHMENTS = env.int("SERVICECENTER_MAX_ATTACHMENTS", default=5)
+# Contact data of tickets without an account are erased this long after the ticket is closed.
+SERVICECENTER_CONTACT_RETENTION_DAYS = env.int("SERVICECENTER_CONTACT_RETENTION_DAYS", default=365)
+# Inbound e-mail: the address citizens write to; replies carry the reference in the subject.
+SERVICECENTER_EMAIL = env.str("SERVICECENTER_EMAIL", default="service@lohmar.de")
+# The department that runs the service center; its lead hears of late unforwarded tickets.
+SERVICECENTER_DEPARTMENT = env.str("SERVICECENTER_DEPARTMENT", default="digitalisierung")
 
 # --- Accounts and privacy -----------------------------------------------------------------------
 # Data archives (GDPR Art. 15/20) live here, outside every public URL, served to the owner only.
