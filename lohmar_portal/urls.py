@@ -24,4 +24,5 @@ urlpatterns = [
     path("", include("ideas.urls")),
     path("", include("defects.urls")),
     path("open311/v2/", include("defects.open311.urls")),
+    path("", include("servicecenter.urls")),
 ]

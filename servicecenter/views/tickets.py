@@ -1,0 +1,3 @@
+"""Routes of this module are added to servicecenter/urls.py through `urlpatterns`."""
+
+urlpatterns: list = []
