@@ -214,12 +214,15 @@ def defect_statistics(*, today: date | None = None) -> dict[str, Any]:
     reports = DefectReport.objects.public()
     public_in = Q(reports__is_hidden=False) & ~Q(reports__status=Status.SUBMITTED)
     categories = list(
-        Category.objects.annotate(
+        # Meta.ordering does not apply to aggregating queries: order explicitly.
+        Category.objects.order_by("order", "name")
+        .annotate(
             total=Count("reports", filter=public_in),
             open=Count(
                 "reports", filter=public_in & Q(reports__status__in=DefectReport.OPEN_STATUSES)
             ),
-        ).values_list("pk", "name", "is_active", "total", "open")
+        )
+        .values_list("pk", "name", "is_active", "total", "open")
     )
     per_status = dict(
         reports.order_by().values("status").annotate(n=Count("pk")).values_list("status", "n")
