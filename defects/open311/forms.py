@@ -202,6 +202,11 @@ def parse_filters(params: QueryDict, *, now: datetime) -> RequestFilters:
     `service_request_id` overrides every other argument (spec). Without it the answer covers at
     most 90 days: the last 90 days by default, or 90 days from `start_date` / up to `end_date`.
     """
+    for name, values in params.lists():
+        if any("\x00" in value for value in values):  # no database text can hold it
+            raise ValidationError(
+                _("%(name)s: Der Wert enthält ein unzulässiges Zeichen.") % {"name": name[:40]}
+            )
     ids = _values(params, "service_request_id")
     if ids:
         if len(ids) > LIMIT:

@@ -78,5 +78,7 @@ def request_rows(filters: RequestFilters) -> list[dict[str, Any]]:
 
 def request_row(reference: str) -> dict[str, Any] | None:
     """One public report as a row, or None when there is no such public report."""
+    if "\x00" in reference:  # no reference holds it (and PostgreSQL refuses to compare it)
+        return None
     rows = request_rows(RequestFilters(ids=(reference,)))
     return rows[0] if rows else None

@@ -202,6 +202,7 @@ REFUSALS = [
      ["lat", "außerhalb"]),
     ("no description", {"description": None}, 400, ["description"]),
     ("blank description", {"description": "   "}, 400, ["description"]),
+    ("NUL character", {"description": "Loch\x00"}, 400, ["description"]),
     ("5000 characters", {"description": "x" * 5000}, 400, ["description", "zu lang", "4000"]),
     ("no email", {"email": None}, 400, ["email"]),
     ("bad email", {"email": "keine-adresse"}, 400, ["email"]),

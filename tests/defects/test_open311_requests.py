@@ -90,7 +90,7 @@ def test_a_request_carries_the_spec_fields(client, holes, fmt):
 
 
 def test_xml_escapes_the_description_and_drops_what_xml_cannot_carry(client, holes):
-    make_report(category=holes, description="a <b> & c\x0b d \x00")
+    make_report(category=holes, description="a <b> & c\x0b d \x1f")
     content = client.get(f"{API}requests.xml").content
     assert b"<description>a &lt;b&gt; &amp; c d </description>" in content
 
@@ -259,6 +259,8 @@ def test_start_and_end_date_select_by_requested_time(client, holes):
         ({"page": "zwei"}, "page"),
         ({"page_size": "1001"}, "page_size"),
         ({"page_size": "-5"}, "page_size"),
+        ({"service_code": "strasse\x00"}, "service_code"),
+        ({"service_request_id": "MM\x00"}, "service_request_id"),
     ],
 )
 def test_bad_arguments_are_refused_in_the_error_format(client, holes, fmt, params, fragment):
@@ -387,3 +389,7 @@ def test_an_unknown_or_private_request_is_not_found(client, holes, fmt, state):
         make_report(category=holes, reference=reference, is_hidden=True)
     response = client.get(f"{API}requests/{quote(reference)}.{fmt}")
     assert_error(response, fmt, 404, "service_request_id", reference)
+
+
+def test_a_nul_character_in_the_id_is_not_found(client):
+    assert_error(client.get(f"{API}requests/MM%00.json"), "json", 404, "service_request_id")
