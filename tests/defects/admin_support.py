@@ -1,8 +1,11 @@
 """Staff who pass the admin's MFA gate, for the Mängelmelder admin tests."""
 
+import io
+
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.auth.models import Permission
 from django.test import Client
+from PIL import Image
 
 from tests.factories import StaffFactory
 
@@ -12,7 +15,20 @@ REPORTS = "/admin/defects/defectreport/"
 CATEGORIES = "/admin/defects/category/"
 API_CLIENTS = "/admin/defects/apiclient/"
 
-__all__ = ["admin_staff", "client_for", "make_category", "make_report", "run_action"]
+__all__ = [
+    "admin_staff",
+    "client_for",
+    "jpeg_bytes",
+    "make_category",
+    "make_report",
+    "run_action",
+]
+
+
+def jpeg_bytes(size=(64, 48)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, "orange").save(buffer, "JPEG")
+    return buffer.getvalue()
 
 
 def admin_staff(

@@ -226,3 +226,58 @@ def test_bulk_reassign_moves_reports_out_of_the_list(client, ours, theirs):
     report.refresh_from_db()
     assert report.department == theirs.department
     assert report.reference not in html.split("messagelist")[-1]
+
+
+def test_bulk_duplicate_names_each_report_it_could_not_mark(client, ours):
+    original = make_report(category=ours)
+    fresh = make_report(category=ours)
+    already = make_report(category=ours, status="duplicate", duplicate_of=original)
+    response = run_action(
+        client, "mark_duplicate_selected", [original, fresh, already], original=original.reference
+    )
+    html = response.content.decode()
+    assert f"1 Meldung ist jetzt ein Duplikat von {original.reference}." in html
+    assert f"{already}: Diese Meldung ist bereits ein Duplikat." in html
+    fresh.refresh_from_db()
+    original.refresh_from_db()
+    assert (fresh.status, fresh.duplicate_of) == ("duplicate", original)
+    assert original.status == "confirmed"  # the original itself is left out of the selection
+
+
+def test_bulk_restore_shows_hidden_reports_again(client, ours):
+    hidden = make_report(category=ours, is_hidden=True, hidden_reason="Name genannt")
+    visible = make_report(category=ours)
+    response = run_action(client, "restore_selected", [hidden, visible])
+    assert "1 Meldung wieder eingeblendet." in response.content.decode()
+    hidden.refresh_from_db()
+    assert not hidden.is_hidden
+    assert InternalNote.objects.filter(report=visible).count() == 0
+
+
+def test_a_refusal_of_the_service_is_reported_and_changes_nothing(client, ours, monkeypatch):
+    """As if each report moved to another department between the page and the service."""
+    report = make_report(category=ours)
+    monkeypatch.setattr("defects.services.can_work_report", lambda user, report: False)
+    response = run_action(client, "set_status", [report], status="resolved", note="Erledigt")
+    html = response.content.decode()
+    assert f"{report}: Diese Meldung gehört nicht zu Ihrem Fachbereich." in html
+    response = client.post(
+        f"{REPORTS}{report.pk}/status/", {"status": "resolved", "note": "x"}, follow=True
+    )
+    assert (
+        "Diese Meldung gehört nicht zu Ihrem Fachbereich. Es wurde nichts geändert."
+        in response.content.decode()
+    )
+    report.refresh_from_db()
+    assert report.status == "confirmed"
+    assert not report.updates.exists()
+
+
+def test_a_report_moved_away_after_the_page_was_opened_is_not_changed(client, ours, theirs):
+    report = make_report(category=ours)
+    assert client.get(f"{REPORTS}{report.pk}/ausblenden/").status_code == 200
+    DefectReport.objects.filter(pk=report.pk).update(category=theirs, department=theirs.department)
+    response = client.post(f"{REPORTS}{report.pk}/ausblenden/", {"reason": "Spam"})
+    assert response.status_code == 404
+    report.refresh_from_db()
+    assert not report.is_hidden
