@@ -147,6 +147,7 @@ def open_ticket(
     attachments: list[NewAttachment] = (),
     priority: str = Priority.NORMAL,
     email_message_id: str = "",
+    notify: bool = True,
 ) -> tuple[Ticket, str | None]:
     """Open a ticket. Returns it and, for a ticket without an account, its secret link token.
 
@@ -211,7 +212,7 @@ def open_ticket(
         email_message_id=email_message_id,
     )
     _event(ticket, TicketEvent.Kind.CREATED, actor, Channel(channel).label)
-    if ticket.notify_address:
+    if notify and ticket.notify_address:
         transaction.on_commit(lambda: tasks.send_receipt.delay(ticket.pk))
     return ticket, ticket.access_token or None
 
@@ -263,6 +264,17 @@ def reply(
     _event(ticket, TicketEvent.Kind.REPLIED, actor, article.title if article else "")
     if ticket.status != old_status:
         _event(ticket, TicketEvent.Kind.STATUS, actor, _status_change(old_status, ticket.status))
+    transaction.on_commit(lambda: tasks.notify_new_message.delay(ticket.pk))
+    return message
+
+
+@transaction.atomic
+def system_message(*, ticket: Ticket, text: str) -> Message:
+    """An automatic notice to the citizen (no author; not a first response of the staff)."""
+    message = _message(ticket, kind=Message.Kind.TO_CITIZEN, text=_check_text(text), author=None)
+    Ticket.objects.filter(pk=ticket.pk).update(
+        citizen_unread=F("citizen_unread") + 1, last_message_at=message.created_at
+    )
     transaction.on_commit(lambda: tasks.notify_new_message.delay(ticket.pk))
     return message
 
