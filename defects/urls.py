@@ -1,4 +1,6 @@
-from django.urls import path  # noqa: F401
+from .views import public, reporting
 
 app_name = "defects"
-urlpatterns: list = []
+# Reporting's fixed paths (maengel/melden/, …/ich-auch/) come before the public
+# maengel/<reference>/, which would otherwise take them for a reference.
+urlpatterns = [*reporting.urlpatterns, *public.urlpatterns]

@@ -6,7 +6,14 @@
  * verwenden" asks the browser for the position. Points outside the city outline are refused with
  * a message (the server refuses them too). Without JavaScript the number inputs alone work.
  *
- * Settings and texts come from the `portal-map-config` JSON element ({% map_config %}).
+ * Settings and texts come from the `portal-map-config` JSON element ({% map_config %}). A form
+ * may override a text with a `data-message-<name>` attribute on the root (e.g.
+ * `data-message-outside`, `data-message-location-denied`), since each form explains its own
+ * way without the map. Whenever the point changes (set, moved, typed, removed), the root
+ * dispatches a bubbling `portal:pointchange` event with `detail.lat` and `detail.lon` (numbers,
+ * or null when there is no point), so a form's own script can react (the defect form looks up
+ * reports nearby).
+ *
  * No inline styles, no innerHTML with data (CSP, XSS).
  */
 (function () {
@@ -72,8 +79,23 @@
     return map;
   }
 
+  // The config's texts, with the root's data-message-* attributes taking precedence.
+  function textsFor(root, configMessages) {
+    var messages = {};
+    Object.keys(configMessages).forEach(function (key) {
+      messages[key] = configMessages[key];
+    });
+    Object.keys(root.dataset).forEach(function (key) {
+      if (key.indexOf("message") === 0 && key.length > "message".length) {
+        var name = key.charAt("message".length).toLowerCase() + key.slice("message".length + 1);
+        messages[name] = root.dataset[key];
+      }
+    });
+    return messages;
+  }
+
   function setUp(root, config) {
-    var messages = config.messages;
+    var messages = textsFor(root, config.messages);
     var latInput = document.getElementById(root.dataset.latInput);
     var lonInput = document.getElementById(root.dataset.lonInput);
     if (!latInput || !lonInput) {
@@ -124,6 +146,15 @@
       status.textContent = message;
     }
 
+    function announce(lat, lon) {
+      root.dispatchEvent(
+        new CustomEvent("portal:pointchange", {
+          bubbles: true,
+          detail: { lat: lat, lon: lon },
+        })
+      );
+    }
+
     function placeMarker(lat, lon) {
       if (marker) {
         marker.setLatLng([lat, lon]);
@@ -161,6 +192,7 @@
       lonInput.value = lon.toFixed(DECIMALS);
       placeMarker(lat, lon);
       say(format(messages.pointSet, { lat: latInput.value, lon: lonInput.value }));
+      announce(parseFloat(latInput.value), parseFloat(lonInput.value));
       return true;
     }
 
@@ -171,15 +203,18 @@
       if (latInput.value === "" && lonInput.value === "") {
         clearMarker();
         say("");
+        announce(null, null);
         return;
       }
       if (!isFinite(lat) || !isFinite(lon)) {
         clearMarker();
+        announce(null, null);
         return;
       }
       if (!isInCity(lat, lon)) {
         clearMarker();
         say(messages.outside);
+        announce(null, null);
         return;
       }
       placeMarker(lat, lon);
@@ -187,6 +222,7 @@
         map.panTo([lat, lon]);
       }
       say("");
+      announce(lat, lon);
     }
 
     map.on("click", function (event) {
@@ -199,6 +235,7 @@
       lonInput.value = "";
       clearMarker();
       say(messages.pointRemoved);
+      announce(null, null);
     });
     if (locate) {
       locate.addEventListener("click", function () {
@@ -209,8 +246,10 @@
               map.setView([position.coords.latitude, position.coords.longitude], 16);
             }
           },
-          function () {
-            say(messages.locationFailed);
+          function (error) {
+            // Refused by the person (or the browser's settings): say how to go on without it.
+            var denied = error && error.code === 1 && messages.locationDenied;
+            say(denied ? messages.locationDenied : messages.locationFailed);
           },
           { enableHighAccuracy: true, timeout: 15000 }
         );
