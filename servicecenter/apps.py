@@ -1,3 +1,4 @@
+from celery.schedules import crontab
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -7,3 +8,24 @@ class ServicecenterConfig(AppConfig):
 
     name = "servicecenter"
     verbose_name = _("Service Center")
+
+    def ready(self) -> None:
+        from lohmar_portal.celery import app
+
+        # The postbox's account section and personal data (lohmar_portal/sections.py) are
+        # registered here, next to the beat entries: each part adds its lines, none rewrites.
+
+        app.conf.beat_schedule.update(
+            {
+                # Service levels: late tickets get their marker and their lead an e-mail.
+                "servicecenter-escalate-breaches": {
+                    "task": "servicecenter.tasks.escalate_breaches",
+                    "schedule": 300.0,
+                },
+                # Privacy: contact details of long-closed tickets without an account go.
+                "servicecenter-erase-old-contacts": {
+                    "task": "servicecenter.tasks.erase_old_contacts",
+                    "schedule": crontab(hour=3, minute=45),
+                },
+            }
+        )
