@@ -26,7 +26,7 @@ def set_status(modeladmin, request, queryset):
     if not require_worker(request):
         return None
     # Only the statuses every selected report may move to.
-    current = set(queryset.values_list("status", flat=True).distinct())
+    current = set(queryset.order_by().values_list("status", flat=True).distinct())
     statuses = set.intersection(*(set(DefectReport.TRANSITIONS.get(s, ())) for s in current))
     if not statuses:
         messages.warning(

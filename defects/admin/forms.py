@@ -200,14 +200,7 @@ class ReportEntryForm(forms.Form):
     longitude = forms.FloatField(
         label=_("Längengrad"), required=False, min_value=-180, max_value=180
     )
-    photos = MultipleImageField(
-        label=_("Fotos"),
-        required=False,
-        help_text=_(
-            "Höchstens %(max)d Bilder (JPEG, PNG, WebP, GIF); sie bleiben bis zur Freigabe intern."
-        )
-        % {"max": settings.DEFECTS_MAX_PHOTOS},
-    )
+    photos = MultipleImageField(label=_("Fotos"), required=False)
     on_behalf_of = forms.CharField(
         label=_("Im Auftrag von (nicht öffentlich)"),
         max_length=200,
@@ -223,6 +216,12 @@ class ReportEntryForm(forms.Form):
         help_text=_("Optional. Nur dann erhält die Person Nachrichten zum Stand der Meldung."),
     )
     phone = forms.CharField(label=_("Telefon der meldenden Person"), max_length=50, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["photos"].help_text = _(
+            "Höchstens %(max)d Bilder (JPEG, PNG, WebP, GIF); sie bleiben bis zur Freigabe intern."
+        ) % {"max": settings.DEFECTS_MAX_PHOTOS}
 
     def service_arguments(self) -> dict:
         data = dict(self.cleaned_data)
