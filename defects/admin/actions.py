@@ -16,6 +16,16 @@ from .forms import DuplicateForm, HideForm, ReassignForm, StatusForm
 Status = DefectReport.Status
 
 
+def _each(modeladmin, request, reports, call, label: str) -> int:
+    """Call the service for each report; log each success in the report's admin history."""
+
+    def logged(report):
+        call(report)
+        modeladmin.log_change(request, report, label)
+
+    return run_each(request, reports, logged)
+
+
 def _done(request, count: int, message: str, **params) -> None:
     if count:
         messages.success(request, message % {"count": count, **params})
@@ -49,12 +59,14 @@ def set_status(modeladmin, request, queryset):
     if form is None:
         return page
     status, note = form.cleaned_data["status"], form.cleaned_data["note"]
-    done = run_each(
+    done = _each(
+        modeladmin,
         request,
         queryset,
         lambda report: services.change_status(
             actor=request.user, report=report, status=status, note=note
         ),
+        _t("Status geändert: %(status)s") % {"status": Status(status).label},
     )
     _done(
         request,
@@ -84,7 +96,8 @@ def reassign_selected(modeladmin, request, queryset):
     if form is None:
         return page
     data = form.cleaned_data
-    done = run_each(
+    done = _each(
+        modeladmin,
         request,
         queryset,
         lambda report: services.reassign(
@@ -94,6 +107,7 @@ def reassign_selected(modeladmin, request, queryset):
             department=data["department"],
             reason=data["reason"],
         ),
+        _t("Neu zugeordnet"),
     )
     _done(
         request,
@@ -123,12 +137,14 @@ def mark_duplicate_selected(modeladmin, request, queryset):
         return page
     original, note = form.cleaned_data["original"], form.cleaned_data["note"]
     duplicates = [report for report in queryset if report.pk != original.pk]
-    done = run_each(
+    done = _each(
+        modeladmin,
         request,
         duplicates,
         lambda report: services.mark_duplicate(
             actor=request.user, report=report, original=original, note=note
         ),
+        _t("Als Duplikat von %(original)s markiert") % {"original": original.reference},
     )
     _done(
         request,
@@ -158,10 +174,12 @@ def hide_selected(modeladmin, request, queryset):
     if form is None:
         return page
     reason = form.cleaned_data["reason"]
-    done = run_each(
+    done = _each(
+        modeladmin,
         request,
         queryset,
         lambda report: services.hide_report(actor=request.user, report=report, reason=reason),
+        _t("Ausgeblendet"),
     )
     _done(
         request,
@@ -175,10 +193,12 @@ def hide_selected(modeladmin, request, queryset):
 def restore_selected(modeladmin, request, queryset):
     if not require_worker(request):
         return None
-    done = run_each(
+    done = _each(
+        modeladmin,
         request,
         queryset.filter(is_hidden=True),
         lambda report: services.restore_report(actor=request.user, report=report),
+        _t("Wieder eingeblendet"),
     )
     _done(
         request,

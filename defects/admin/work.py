@@ -128,6 +128,9 @@ class ReportWorkMixin:
                 except ValidationError as error:
                     add_service_error(form, error)
                 else:
+                    # The admin's history of the report names who did what, beside the
+                    # status history and internal notes the service wrote.
+                    self.log_change(request, report, message)
                     messages.success(request, message)
                     return self.after_work(request, report)
         else:

@@ -373,3 +373,16 @@ def test_another_departments_photo_is_not_found(client):
         assert client.post(photo_page(photo, name), {"alt_text": "x"}).status_code == 404
     photo.refresh_from_db()
     assert not photo.is_released
+
+
+def test_the_reports_admin_history_names_who_changed_what(client, staff, ours):
+    report = make_report(category=ours)
+    client.post(page(report, "ausblenden"), {"reason": "Enthält einen Namen."})
+    client.post(
+        REPORTS,
+        {"action": "restore_selected", "_selected_action": [report.pk]},
+    )
+    html = client.get(f"{REPORTS}{report.pk}/history/").content.decode()
+    assert f"Die Meldung {report.reference} ist ausgeblendet." in html
+    assert "Wieder eingeblendet" in html
+    assert staff.display_name in html
