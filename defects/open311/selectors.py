@@ -6,7 +6,7 @@ nothing about the reporter is selected, so nothing about the reporter can be wri
 
 from typing import Any
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, OuterRef, Q, QuerySet, Subquery, When
 
 from ..models import Category, DefectReport, Photo, StatusUpdate
 from .forms import RequestFilters
@@ -24,9 +24,8 @@ REQUEST_FIELDS = (
     "latitude",
     "longitude",
     "created_at",
-    "updated_at",
-    "status_changed_at",
 )
+ANNOTATIONS = ("updated", "status_note", "photo_id")
 
 
 def active_services() -> list[dict[str, Any]]:
@@ -38,7 +37,8 @@ def active_service(service_code: str) -> Category | None:
     return Category.objects.filter(is_active=True, service_code=service_code).first()
 
 
-def _with_notes_and_photo(reports: QuerySet[DefectReport]) -> QuerySet[DefectReport]:
+def _for_answer(reports: QuerySet[DefectReport]) -> QuerySet[DefectReport]:
+    """With the current status note, the first public photo and the spec's update time."""
     # The note that explains the current status: the latest one given for the change to it.
     note = (
         StatusUpdate.objects.filter(report=OuterRef("pk"), to_status=OuterRef("status"))
@@ -51,7 +51,12 @@ def _with_notes_and_photo(reports: QuerySet[DefectReport]) -> QuerySet[DefectRep
         .order_by("created_at", "pk")
         .values("pk")[:1]
     )
-    return reports.annotate(status_note=Subquery(note), photo_id=Subquery(photo))
+    # GeoReport: "For requests with status=closed, this will be the date the request was closed."
+    updated = Case(
+        When(status__in=DefectReport.OPEN_STATUSES, then="updated_at"),
+        default="status_changed_at",
+    )
+    return reports.annotate(status_note=Subquery(note), photo_id=Subquery(photo), updated=updated)
 
 
 def request_rows(filters: RequestFilters) -> list[dict[str, Any]]:
@@ -72,7 +77,7 @@ def request_rows(filters: RequestFilters) -> list[dict[str, Any]]:
         offset = (filters.page - 1) * filters.page_size
         window = slice(offset, offset + filters.page_size)
     reports = reports.order_by("-created_at", "-pk")
-    rows = _with_notes_and_photo(reports).values(*REQUEST_FIELDS, "status_note", "photo_id")
+    rows = _for_answer(reports).values(*REQUEST_FIELDS, *ANNOTATIONS)
     return list(rows[window])
 
 

@@ -228,8 +228,7 @@ def _request(row: dict[str, Any], photo_url: Callable[[int | None], str | None])
         "agency_responsible": row["department__name"],
         "service_notice": None,
         "requested_datetime": _w3(row["created_at"]),
-        # For closed requests the spec wants the time it was closed.
-        "updated_datetime": _w3(row["updated_at"] if is_open else row["status_changed_at"]),
+        "updated_datetime": _w3(row["updated"]),  # for closed ones: when it was closed
         "expected_datetime": None,
         "address": _or_none(place),
         "address_id": None,
