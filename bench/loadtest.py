@@ -178,6 +178,25 @@ def rating_sessions(sessions: int, proposals: int) -> None:
     )
 
 
+def user_session(email: str) -> None:
+    """Log one user in (a session in the database, as a real login makes); print its cookie."""
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.test import Client
+
+    from lohmar_portal.models import User
+
+    user = User.objects.filter(email=email, is_active=True).first()
+    if user is None:
+        sys.exit(f"No active user {email}: generate the bench data first.")
+    client = Client()
+    client.force_login(user)
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    print(json.dumps({"cookie": f"{settings.SESSION_COOKIE_NAME}={session}"}))
+
+
 def rating_counters_differ(references: list[str]) -> None:
     """Print how many of the proposals have counters that differ from their rating rows."""
     import django
@@ -269,6 +288,11 @@ def main() -> None:
     parser.add_argument(
         "--proposals", type=int, default=500, help="open proposals rated by --post-rating"
     )
+    parser.add_argument(
+        "--as-user",
+        metavar="EMAIL",
+        help="request the pages only as this logged-in user (e.g. the bench agent)",
+    )
     args = parser.parse_args()
     PORT = args.port
     if not shutil.which("wrk"):
@@ -279,6 +303,7 @@ def main() -> None:
         script = rating_script(fixture)
     if args.as_citizen:
         citizen = _in_django("rating_sessions", 1, 1)["cookies"][0]
+    user = _in_django("user_session", args.as_user)["cookie"] if args.as_user else None
 
     server = subprocess.Popen(
         [
@@ -310,12 +335,12 @@ def main() -> None:
         bare = wrk("/bench/bare/", duration=args.duration, connections=args.connections)
         rows.append(("/bench/bare/ (bare view)", bare, 0))
         for path in args.paths:
-            wrk(path, duration=1, connections=args.connections)  # warm up
+            wrk(path, duration=1, connections=args.connections, cookie=user)  # warm up
             rows.append(
                 (
-                    path,
-                    wrk(path, duration=args.duration, connections=args.connections),
-                    queries_per_request(path),
+                    f"{path} (as {args.as_user})" if user else path,
+                    wrk(path, duration=args.duration, connections=args.connections, cookie=user),
+                    queries_per_request(path, user),
                 )
             )
         for path in args.paths if citizen else []:
