@@ -10,11 +10,14 @@ from django.contrib import messages
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _t
+from django.utils.translation import gettext_lazy as _
 
 from ..models import DefectReport
 from ..permissions import can_work_report, can_work_reports
 
 OPTS = DefectReport._meta
+
+PERSONAL_DATA = _("Personenbezogene Daten (nicht öffentlich)")
 
 
 def _has_report_perm(request: HttpRequest, action: str) -> bool:

@@ -1,6 +1,7 @@
 """Defect reports for the staff who work on them, scoped to their department.
 
-The change page only shows a report; every change goes through `defects.services`, from the
+Staff enter reports given by phone or letter on the add page (`entry.py`). The change page
+only shows a report; every change goes through `defects.services`, from the
 work pages (`work.py`) the change page links to, or from the list's actions (`actions.py`).
 Staff see the reports of their own department; with `defects.work_all_departments` (and as
 superusers) those of all departments.
@@ -8,20 +9,15 @@ superusers) those of all departments.
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpResponseRedirect
-from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from participation.admin import add_service_error
-
-from .. import services
 from ..models import DefectReport, InternalNote, Photo, StatusUpdate
 from ..permissions import can_work_report, reports_for_staff, works_all_departments
 from .actions import (
@@ -32,6 +28,7 @@ from .actions import (
     set_status,
 )
 from .common import (
+    PERSONAL_DATA,
     due_days,
     may_view_reports,
     may_work_report,
@@ -39,12 +36,10 @@ from .common import (
     report_url,
     thumbnail_url,
 )
-from .forms import ReportEntryForm
+from .entry import ReportEntryMixin
 from .work import ReportWorkMixin
 
 Status = DefectReport.Status
-
-PERSONAL_DATA = _("Personenbezogene Daten (nicht öffentlich)")
 
 
 # --- Inlines: the report's history, notes and photos, read-only --------------------------------
@@ -154,7 +149,7 @@ def _photos_waiting() -> Subquery:
 
 
 @admin.register(DefectReport)
-class DefectReportAdmin(ReportWorkMixin, admin.ModelAdmin):
+class DefectReportAdmin(ReportEntryMixin, ReportWorkMixin, admin.ModelAdmin):
     list_display = [
         "reference",
         "category",
@@ -401,58 +396,3 @@ class DefectReportAdmin(ReportWorkMixin, admin.ModelAdmin):
         if obj is not None and may_work_report(request, obj):
             context["work_links"] = self.work_links(obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
-
-    # --- Entering a report on a caller's behalf ---
-
-    def add_view(self, request, form_url="", extra_context=None):
-        """A report by phone, letter, e-mail or at the counter, filed through `submit_report`."""
-        if not self.has_add_permission(request):
-            raise PermissionDenied
-        form = ReportEntryForm(request.POST or None, request.FILES or None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                report = services.submit_report(actor=request.user, **form.service_arguments())
-            except (PermissionDenied, ValidationError) as error:
-                add_service_error(form, error)
-            else:
-                self.log_addition(request, report, [{"added": {}}])
-                messages.success(
-                    request,
-                    _t("Die Meldung %(reference)s wurde erfasst.")
-                    % {"reference": report.reference},
-                )
-                if can_work_report(request.user, report):
-                    return HttpResponseRedirect(report_url("change", report.pk))
-                messages.info(
-                    request,
-                    _t("Sie ist dem Fachbereich „%(department)s“ zugeordnet.")
-                    % {"department": report.department},
-                )
-                return HttpResponseRedirect(report_url("changelist"))
-        opts = self.model._meta
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _t("Meldung erfassen"),
-            "subtitle": None,
-            "opts": opts,
-            "form": form,
-            "adminform": helpers.AdminForm(
-                form,
-                [
-                    (None, {"fields": ["channel", "category", "description"]}),
-                    (
-                        _t("Ort"),
-                        {"fields": ["address", "district", "latitude", "longitude"]},
-                    ),
-                    (_t("Fotos"), {"fields": ["photos"]}),
-                    (
-                        PERSONAL_DATA,
-                        {"fields": ["on_behalf_of", "name", "email", "phone"]},
-                    ),
-                ],
-                {},
-            ),
-            "media": self.media + form.media,
-            "changelist_url": report_url("changelist"),
-        }
-        return TemplateResponse(request, "admin/defects/defectreport/entry_form.html", context)
