@@ -1,10 +1,10 @@
 """Defect reports for the staff who work on them, scoped to their department.
 
-Staff enter reports given by phone or letter on the add page (`entry.py`). The change page
-only shows a report; every change goes through `defects.services`, from the
-work pages (`work.py`) the change page links to, or from the list's actions (`actions.py`).
 Staff see the reports of their own department; with `defects.work_all_departments` (and as
-superusers) those of all departments.
+superusers) those of all departments. The change page only shows a report: every change goes
+through `defects.services`, from the work pages it links to (`work.py`) or from the list's
+actions (`actions.py`). Reports given by phone or letter are entered on the add page
+(`entry.py`).
 """
 
 from django.contrib import admin, messages
