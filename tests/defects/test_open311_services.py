@@ -214,3 +214,9 @@ def test_answers_are_cached_until_a_write(client, services, django_assert_num_qu
     with django_assert_num_queries(1):
         codes = [s["service_code"] for s in client.get(f"{API}services.json").json()]
     assert "spielplatz" in codes
+
+
+def test_head_is_answered_like_get(client, services):
+    response = client.head(f"{API}services.xml")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/xml; charset=utf-8"
