@@ -277,6 +277,9 @@ class ReportWorkMixin:
 
     def restore_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         report = self.report_to_work(request, pk)
+        if not report.is_hidden:
+            messages.info(request, _t("Die Meldung ist nicht ausgeblendet."))
+            return HttpResponseRedirect(report_url("change", report.pk))
 
         def apply(data: dict) -> str:
             services.restore_report(actor=request.user, report=report)

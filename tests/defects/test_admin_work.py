@@ -386,3 +386,10 @@ def test_the_reports_admin_history_names_who_changed_what(client, staff, ours):
     assert f"Die Meldung {report.reference} ist ausgeblendet." in html
     assert "Wieder eingeblendet" in html
     assert staff.display_name in html
+
+
+def test_restoring_a_visible_report_changes_nothing(client, ours):
+    report = make_report(category=ours)
+    response = client.post(page(report, "einblenden"), {}, follow=True)
+    assert "Die Meldung ist nicht ausgeblendet." in response.content.decode()
+    assert not InternalNote.objects.exists()
