@@ -449,6 +449,8 @@ def mark_duplicate(
     for user_id, email, confirmed_at in people:
         if user_id and user_id == original.reporter_id:
             continue
+        if not user_id and email.lower() == original.reporter_email.lower():
+            continue  # the original's reporter hears about it anyway
         lookup = {"user_id": user_id} if user_id else {"email": email.lower()}
         if not Support.objects.filter(report=original, **lookup).exists():
             Support.objects.create(report=original, confirmed_at=confirmed_at, **lookup)
@@ -488,8 +490,9 @@ def hide_report(*, actor: User, report: DefectReport, reason: str) -> DefectRepo
     if not reason.strip():
         raise ValidationError({"hidden_reason": _("Bitte geben Sie einen Grund an.")})
     report = _locked(report)
+    reason = reason.strip()[:500]
     report.is_hidden = True
-    report.hidden_reason = reason.strip()[:500]
+    report.hidden_reason = reason
     report.save(update_fields=["is_hidden", "hidden_reason", "updated_at"])
     InternalNote.objects.create(
         report=report, author=actor, text=_("Ausgeblendet: %(reason)s") % {"reason": reason}
