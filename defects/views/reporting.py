@@ -34,7 +34,12 @@ THANKS_SALT = "defects.report-thanks"
 THANKS_MAX_AGE = 24 * 3600
 HOUR = 3600
 # A service error's key → the form field that shows it.
-ERROR_FIELDS = {"photos": "photo_1"}
+ERROR_FIELDS = {
+    "photos": "photo_1",
+    "reporter_email": "email",
+    "reporter_name": "name",
+    "reporter_phone": "phone",
+}
 
 
 def reports_per_hour() -> int:

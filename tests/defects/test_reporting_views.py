@@ -11,7 +11,7 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.template.loader import render_to_string
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 from django.utils import timezone
 
 from defects.models import DefectReport, Photo, Support
@@ -282,6 +282,13 @@ def test_too_many_reports_in_an_hour_are_refused(
     assert response.status_code == 429
     assert "sehr viele Meldungen" in response.content.decode()
     assert DefectReport.objects.count() == 1
+
+
+def test_the_form_refuses_a_post_without_csrf_token(category):
+    """The view sets its upload limit before the CSRF check reads the body; the check stays."""
+    response = Client(enforce_csrf_checks=True).post(FORM_URL, form_data(category))
+    assert response.status_code == 403
+    assert DefectReport.objects.count() == 0
 
 
 # --- Reports nearby: without JavaScript, two steps ----------------------------------------------
@@ -557,6 +564,24 @@ def test_the_support_include_offers_a_form_or_a_link(category, citizen):
     )
     assert "nimmt keine Unterstützung an" in closed
     assert "<form" not in closed
+
+
+def test_the_report_page_offers_ich_auch_and_a_confirmed_one_is_counted_there(
+    client, category, django_capture_on_commit_callbacks
+):
+    report = make_report(category=category)
+    page = client.get(report.get_absolute_url())  # cached for visitors from now on
+    assert f'href="/maengel/{report.reference}/ich-auch/"' in page.content.decode()
+    assert "0 weitere Personen" in flat(page)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/maengel/{report.reference}/ich-auch/", {"email": "carla@example.org"})
+    assert "0 weitere Personen" in flat(Client().get(report.get_absolute_url()))  # unconfirmed
+    with django_capture_on_commit_callbacks(execute=True):
+        client.get(link_path(mail.outbox[0].body, "ich-auch/bestaetigen"))
+
+    fresh = Client().get(report.get_absolute_url())  # another visitor: no cookies
+    assert "1 weitere Person hat" in flat(fresh)
 
 
 # --- Confirmation links -------------------------------------------------------------------------
