@@ -22,6 +22,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from lohmar_portal import ratelimit
 from lohmar_portal.cache import bump_content_version, cache_public_page
+from lohmar_portal.templatetags.maps import city_boundary
 
 from .. import services
 from ..forms import DefectReportForm, NearbyForm, SupportForm, max_photo_megabytes
@@ -76,8 +77,19 @@ def _after_anonymous_write(request: HttpRequest) -> None:
 # --- The form -----------------------------------------------------------------------------------
 
 
+def boundary_name() -> str:
+    """The outline's own name (the demo's says it is an approximation), for the form's hint."""
+    data = city_boundary()
+    for feature in data.get("features", [data]):
+        name = (feature.get("properties") or {}).get("name")
+        if name:
+            return name
+    return ""
+
+
 def _form_context(request: HttpRequest, form: DefectReportForm) -> dict:
     return {
+        "boundary_name": boundary_name(),
         "form": form,
         "anonymous": not request.user.is_authenticated,
         "radius_m": settings.DEFECTS_DUPLICATE_RADIUS_M,

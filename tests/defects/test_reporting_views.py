@@ -92,6 +92,7 @@ def test_the_form_offers_map_address_photos_and_contact_without_an_account(clien
     assert 'name="email"' in content and 'name="phone"' in content
     assert "werden nie veröffentlicht" in content
     assert "Meinen Standort verwenden" in content  # the picker's text, for its script
+    assert "das Stadtgebiet: Stadt Lohmar (Näherung)" in content  # the demo outline says so
     assert "<script>" not in content  # CSP: no inline script
 
 
