@@ -6,7 +6,7 @@ No view here shows or serves anything about a reporter (account, name, e-mail, p
 
 import json
 import math
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -94,11 +94,18 @@ class ReportFilterForm(forms.Form):
     since = forms.DateField(
         label=gettext_lazy("Gemeldet seit"),
         required=False,
-        help_text=gettext_lazy("Nur Meldungen ab diesem Tag, z. B. 01.03.2026."),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     FIELDS = ("category", "status", "period", "since")
+    # Dates before this are refused: they say nothing here and some cannot even be stored.
+    EARLIEST = date(1900, 1, 1)
+
+    def clean_since(self) -> date | None:
+        since = self.cleaned_data.get("since")
+        if since is not None and since < self.EARLIEST:
+            raise forms.ValidationError(_("Bitte geben Sie ein Datum ab dem Jahr 1900 an."))
+        return since
 
     def filters(self) -> selectors.ReportFilters:
         """The valid filters; an invalid value is left out (the form shows why)."""

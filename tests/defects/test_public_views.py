@@ -232,7 +232,8 @@ def test_period_and_since_together_keep_the_later_start(client):
 
 
 @pytest.mark.parametrize(
-    "query", ["category=gibt-es-nicht", "status=submitted", "period=3", "since=gestern"]
+    "query",
+    ["category=gibt-es-nicht", "status=submitted", "period=3", "since=gestern", "since=0001-01-01"],
 )
 def test_an_invalid_filter_on_the_page_is_explained_and_ignored(client, query):
     report = located()
@@ -249,6 +250,8 @@ def test_an_invalid_filter_on_the_page_is_explained_and_ignored(client, query):
         ("status=submitted", "status"),
         ("period=3", "period"),
         ("since=gestern", "since"),
+        ("since=0001-01-01", "since"),
+        ("since=1899-12-31", "since"),
     ],
 )
 def test_an_invalid_filter_in_the_geojson_is_refused_in_german(client, query, field):
