@@ -207,3 +207,18 @@ def test_the_statistics_page_is_accessible(page, reports):
     assert page.locator("svg.defect-chart").count() == 4
     assert page.get_by_role("table").count() == 4
     assert_accessible(page)
+
+
+def test_a_hidden_report_and_one_without_point_are_accessible(page, reports):
+    hidden = reports["centre"][0]
+    DefectReport.objects.filter(pk=hidden.pk).update(
+        is_hidden=True, hidden_reason="Die Meldung nannte eine Person."
+    )
+    response = page.goto(hidden.get_absolute_url())
+    assert response.status == 410
+    assert page.get_by_role("heading", name="Diese Meldung ist ausgeblendet").count() == 1
+    assert_accessible(page)
+    without_point = DefectReport.objects.filter(latitude__isnull=True).get()
+    page.goto(without_point.get_absolute_url())
+    assert page.locator("#defect-point-map").count() == 0
+    assert_accessible(page)
