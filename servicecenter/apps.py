@@ -14,6 +14,21 @@ class ServicecenterConfig(AppConfig):
 
         # The postbox's account section and personal data (lohmar_portal/sections.py) are
         # registered here, next to the beat entries: each part adds its lines, none rewrites.
+        from lohmar_portal.sections import register_account_section, register_personal_data
+
+        from . import personal_data
+
+        register_account_section(
+            order=60,
+            template_name="servicecenter/components/account_tickets.html",
+            context=personal_data.account_section,
+        )
+        register_personal_data(
+            key="tickets",
+            title=_("Anliegen an das Service Center"),
+            exporter=personal_data.export_tickets,
+            anonymiser=personal_data.detach_tickets,
+        )
 
         app.conf.beat_schedule.update(
             {
