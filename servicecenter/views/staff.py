@@ -205,18 +205,36 @@ def _workspace(request: HttpRequest, ticket: Ticket, *, status: int = 200, **bou
     thread = list(selectors.thread(ticket))
     for message in thread:
         message.kind_label = KIND_LABELS[message.kind]
+    shown = {
+        "reply_form": ticket.status != Status.CLOSED,
+        "note_form": True,
+        "resolve_form": not ticket.is_done,
+        "forward_form": agent and not ticket.is_done,
+        "send_back_form": bool(ticket.department_id)
+        and ticket.department_id == user.department_id,
+        "assign_form": agent,
+        "classify_form": True,
+    }
+    # A refusal for a form the page no longer shows (a ticket closed meanwhile) goes on top.
+    errors_elsewhere = [
+        error
+        for name, form in bound.items()
+        if not shown.get(name, False)
+        for error in form.non_field_errors()
+    ]
     context = {
         "ticket": ticket,
         "thread": thread,
         "events": selectors.history(ticket),
         "is_agent": agent,
-        "can_reply": ticket.status != Status.CLOSED,
-        "can_resolve": not ticket.is_done,
-        "can_forward": agent and not ticket.is_done,
-        "can_send_back": bool(ticket.department_id) and ticket.department_id == user.department_id,
+        "can_reply": shown["reply_form"],
+        "can_resolve": shown["resolve_form"],
+        "can_forward": shown["forward_form"],
+        "can_send_back": shown["send_back_form"],
         "can_assign": agent,
         "can_close": ticket.status != Status.CLOSED,
         "can_reopen": ticket.is_done,
+        "errors_elsewhere": errors_elsewhere,
         **_forms(request, ticket, agent, bound),
     }
     return render(request, "servicecenter/staff/ticket.html", context, status=status)
