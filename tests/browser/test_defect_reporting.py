@@ -16,6 +16,7 @@ from tests.browser.axe import assert_accessible
 from tests.browser.test_maps import no_tiles
 from tests.defects.conftest import IN_LOHMAR, make_category, make_report
 from tests.defects.photos import ROTATE_90_CLOCKWISE, has_gps, jpeg_bytes
+from tests.factories import PASSWORD, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -280,3 +281,35 @@ def test_without_javascript_nearby_reports_come_as_a_step_of_their_own(
         assert page.url.endswith(f"/maengel/{existing.reference}/")
     finally:
         context.close()
+
+
+def test_a_signed_in_citizen_reports_and_finds_the_report_in_the_account(page, streets):
+    UserFactory(email="dora@example.org")
+    supported = make_report(category=streets, address="Am Markt", latitude=None, longitude=None)
+    page.goto("/accounts/login/")
+    page.get_by_label("E-Mail").fill("dora@example.org")
+    page.get_by_label("Passwort").fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+
+    # Without the map: address and district are enough.
+    open_form(page)
+    page.get_by_label("Straßenschäden").check()
+    page.get_by_label("Beschreibung", exact=True).fill("Gehwegplatte hebt sich, Stolpergefahr.")
+    page.get_by_label("Adresse oder Ortsbeschreibung").fill("Hauptstraße 12")
+    expect(page.get_by_label("E-Mail-Adresse")).to_have_count(0)  # the account's is used
+    page.get_by_role("button", name="Meldung absenden").click()
+    expect(page.get_by_text("Ihre Meldung ist veröffentlicht")).to_be_visible()
+    report = DefectReport.objects.get(reporter__email="dora@example.org")
+    assert report.status == Status.CONFIRMED
+
+    # "Ich auch" on another report's page counts at once.
+    page.goto(supported.get_absolute_url())
+    page.get_by_role("button", name="Ich auch").click()
+    expect(page.get_by_text("Ihr „Ich auch“ wird gezählt")).to_be_visible()
+    assert_accessible(page)
+
+    page.goto("/konto/")
+    section = page.locator("section", has=page.get_by_role("heading", name="Meine Mängelmeldungen"))
+    expect(section.get_by_role("link", name=report.reference)).to_be_visible()
+    expect(section.get_by_role("link", name=supported.reference)).to_be_visible()
+    assert_accessible(page)
