@@ -88,7 +88,7 @@ def test_the_secret_link_opens_the_ticket_for_anybody_who_holds_it(client, ticke
     )
     response = client.get(url)
     assert response.status_code == 200
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "strict-origin"
     assert "noindex" in response["X-Robots-Tag"]
 
 
