@@ -12,12 +12,18 @@ from django.test import Client
 from django.urls import reverse
 
 import servicecenter.admin_mobile_office  # noqa: F401 - registers the admin before the URLs load
-from lohmar_portal import sections
 from lohmar_portal.cache import bump_content_version
-from servicecenter import booking, booking_sections
+from servicecenter import booking
 from servicecenter.models import Appointment, MobileOfficeStop
 from tests.factories import DepartmentFactory, DistrictFactory, StaffFactory, UserFactory
-from tests.servicecenter.booking_support import NOW, TOMORROW, at, make_stop, slot_key
+from tests.servicecenter.booking_support import (  # noqa: F401 - account_section is a fixture
+    NOW,
+    TOMORROW,
+    account_section,
+    at,
+    make_stop,
+    slot_key,
+)
 from tests.servicecenter.conftest import make_agent
 from tests.servicecenter.staff_support import client_for, with_mfa
 
@@ -408,20 +414,8 @@ def test_a_past_appointment_cannot_be_cancelled_by_link(client, stop, frozen):
 # --- Meine Termine ------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def account_section():
-    """The lead wires `register()` into apps.py; until then the test registers it itself."""
-    if "appointments" in sections.personal_data:
-        yield
-        return
-    before = list(sections.account_sections)
-    booking_sections.register()
-    yield
-    sections.account_sections[:] = before
-    sections.personal_data.pop("appointments", None)
-
-
-def test_my_appointments_are_in_the_account(client, stop, account_section, other_citizen):
+@pytest.mark.usefixtures("account_section")
+def test_my_appointments_are_in_the_account(client, stop, other_citizen):
     citizen = UserFactory()
     mine = booked(stop, "10:00", actor=citizen, concern="Reisepass abholen")
     earlier = booked(stop, "10:15", actor=citizen)
@@ -437,7 +431,8 @@ def test_my_appointments_are_in_the_account(client, stop, account_section, other
     assert "Jemand Anderes" not in page and cancel_url(earlier) not in page
 
 
-def test_a_citizen_cancels_from_the_account(client, stop, account_section):
+@pytest.mark.usefixtures("account_section")
+def test_a_citizen_cancels_from_the_account(client, stop):
     citizen = UserFactory()
     mine = booked(stop, "10:00", actor=citizen)
     client.force_login(citizen)
