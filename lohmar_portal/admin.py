@@ -66,9 +66,13 @@ class DistrictAdmin(admin.ModelAdmin):
 
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
-    list_display = ["name", "email"]
+    list_display = ["name", "email", "lead"]
+    list_select_related = ["lead"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
+    fields = ["name", "slug", "email", "lead", "description"]
+    # The lead hears of tickets past their service level; picked by search among many accounts.
+    autocomplete_fields = ["lead"]
 
 
 @admin.register(LegalPage)
