@@ -443,17 +443,28 @@ def mark_duplicate(
     if report.status == Status.DUPLICATE:
         raise ValidationError({"duplicate_of": _("Diese Meldung ist bereits ein Duplikat.")})
     # Everybody who cared about the duplicate now supports the original, each person once.
-    people = [(s.user_id, s.email, s.confirmed_at) for s in report.supports.all()]
+    people = [
+        (s.user_id, s.email, s.confirmed_at, s.confirmation_hash) for s in report.supports.all()
+    ]
     if report.reporter_id or report.reporter_email:
-        people.append((report.reporter_id, report.reporter_email, report.confirmed_at))
-    for user_id, email, confirmed_at in people:
+        people.append((report.reporter_id, report.reporter_email, report.confirmed_at, ""))
+    for user_id, email, confirmed_at, confirmation_hash in people:
         if user_id and user_id == original.reporter_id:
             continue
         if not user_id and email.lower() == original.reporter_email.lower():
             continue  # the original's reporter hears about it anyway
         lookup = {"user_id": user_id} if user_id else {"email": email.lower()}
         if not Support.objects.filter(report=original, **lookup).exists():
-            Support.objects.create(report=original, confirmed_at=confirmed_at, **lookup)
+            # An unconfirmed supporter's link keeps working: it now confirms on the original.
+            report.supports.filter(confirmation_hash=confirmation_hash).exclude(
+                confirmation_hash=""
+            ).delete()
+            Support.objects.create(
+                report=original,
+                confirmed_at=confirmed_at,
+                confirmation_hash=confirmation_hash,
+                **lookup,
+            )
     report.supports.all().delete()
     note = note.strip() or _("Dieser Mangel wurde bereits gemeldet: %(reference)s.") % {
         "reference": original.reference
@@ -599,7 +610,10 @@ def process_photo(photo_id: int) -> Photo | None:
             image = clean_image(upload)
             thumbnail = clean_image(upload, max_side=THUMBNAIL_SIDE)
     except (OSError, ValueError, SyntaxError):
-        Photo.objects.filter(pk=photo.pk).update(state=Photo.State.FAILED)
+        # Unreadable after all: the upload (and whatever place it records) is not kept.
+        photo.original.delete(save=False)
+        Photo.objects.filter(pk=photo.pk).update(state=Photo.State.FAILED, original="")
+        photo.state = Photo.State.FAILED
         return photo
     original = photo.original.name
     photo.image.save(image.name, image, save=False)

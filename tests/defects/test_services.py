@@ -373,6 +373,24 @@ def test_without_an_account_support_counts_after_the_link(
     assert services.confirm_support(token="unbekannt") is None
 
 
+def test_an_unconfirmed_supporters_link_still_works_after_a_duplicate_merge(
+    category, mailoutbox, django_capture_on_commit_callbacks
+):
+    original, duplicate = make_report(category=category), make_report(category=category)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.support_report(report=duplicate, actor=None, email="bernd@example.org")
+    token = link_token(mailoutbox[0].body, "ich-auch/bestaetigen")
+    staff = make_department_staff(category.department)
+    services.mark_duplicate(actor=staff, report=duplicate, original=original)
+
+    original.refresh_from_db()
+    assert original.supporter_count == 1  # the duplicate's reporter
+    support = services.confirm_support(token=token)
+    assert support.report == original
+    original.refresh_from_db()
+    assert original.supporter_count == 2  # and now the one who confirmed
+
+
 @pytest.mark.parametrize("email", ["", "keine-adresse"])
 def test_without_an_account_support_needs_a_valid_address(category, email):
     with pytest.raises(ValidationError) as error:
@@ -445,9 +463,13 @@ def test_an_unreadable_upload_is_marked_failed(category):
     report = make_report(category=category)
     photo = Photo.objects.create(report=report, original=ContentFile(b"kaputt", name="x.jpg"))
     assert services.process_photo(photo.pk).pk == photo.pk
+    name = photo.original.name
     photo.refresh_from_db()
     assert photo.state == Photo.State.FAILED
     assert not photo.image
+    # The upload is not kept: it may record where it was taken even if we cannot read it.
+    assert not photo.original
+    assert not default_storage.exists(name)
 
 
 # --- Personal data ------------------------------------------------------------------------------
