@@ -81,8 +81,9 @@ class DefectsConfig(AppConfig):
         from lohmar_portal.celery import app
         from lohmar_portal.sections import register_account_section, register_personal_data
 
-        from . import services
+        from . import home, services
 
+        home.register()
         register_account_section(
             order=50,
             template_name="defects/components/account_reports.html",
