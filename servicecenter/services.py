@@ -53,7 +53,9 @@ def _event(ticket: Ticket, kind: str, actor: User | None, detail: str = "") -> T
 
 
 def _locked(ticket: Ticket) -> Ticket:
-    return Ticket.objects.select_for_update().select_related("citizen").get(pk=ticket.pk)
+    return (
+        Ticket.objects.select_for_update(of=("self",)).select_related("citizen").get(pk=ticket.pk)
+    )
 
 
 def _require_staff(actor: User, ticket: Ticket) -> None:
