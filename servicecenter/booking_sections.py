@@ -74,8 +74,14 @@ def _forget(user) -> None:
 
 
 def register() -> None:
-    """Show "Meine Termine" on Mein Bürgerkonto and add appointments to the person's data."""
+    """Show "Meine Termine" on Mein Bürgerkonto and add appointments to the person's data.
+
+    It also imports the Celery tasks of the bookings: Celery's autodiscovery finds only
+    `tasks.py`, and a worker must know them before the first e-mail is queued.
+    """
     from lohmar_portal.sections import register_account_section, register_personal_data
+
+    from . import booking_tasks  # noqa: F401 - registers the tasks with the Celery app
 
     register_account_section(
         order=70,
