@@ -286,6 +286,8 @@ def support_report(*, report: DefectReport, actor: User | None, email: str = "")
     Supporting twice changes nothing.
     """
     report = DefectReport.objects.select_for_update().get(pk=report.pk)
+    if not report.is_public:
+        raise ValidationError(_("Diese Meldung ist nicht veröffentlicht."))
     if not can_be_supported(report):
         raise ValidationError(
             _("Diese Meldung ist abgeschlossen und nimmt keine Unterstützung an.")
