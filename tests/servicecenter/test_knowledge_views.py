@@ -183,3 +183,33 @@ def test_pages_are_cached_for_visitors(client, articles, moving, django_assert_n
     client.get(moving.get_absolute_url())
     with django_assert_num_queries(0):
         assert client.get(moving.get_absolute_url()).status_code == 200
+
+
+@pytest.fixture
+def home_section():
+    """The home page with this section registered once (whether apps.py registers it or not)."""
+    from lohmar_portal import sections
+    from servicecenter.home import register
+
+    saved = list(sections.home_sections)
+    sections.home_sections[:] = [s for s in saved if "servicecenter/" not in s.template_name]
+    register()
+    yield
+    sections.home_sections[:] = saved
+
+
+def test_home_section_offers_search_and_life_situations(client, articles, moving, home_section):
+    LifeSituation.objects.create(name="Ohne Antworten", slug="leer", summary="…")
+    page = client.get(reverse("home")).content.decode()
+    assert 'id="service-start-titel"' in page
+    assert f'action="{reverse("servicecenter:search")}"' in page
+    assert moving.get_absolute_url() in page
+    assert "/service/lebenslagen/leer/" not in page  # only life situations with answers
+    assert reverse("servicecenter:index") in page
+
+
+def test_life_situation_links_to_the_contact_form_and_the_schedule(client, moving):
+    page = client.get(moving.get_absolute_url()).content.decode()
+    assert f'href="{reverse("servicecenter:ticket_create")}"' in page
+    assert f'href="{reverse("servicecenter:schedule")}"' in page
+    assert "Frage stellen" in page
