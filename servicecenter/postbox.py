@@ -78,7 +78,7 @@ def unread_total(user: User) -> int:
     """Unread messages to the person over their tickets (capped, see UNREAD_SUM_CAP)."""
     if not user.is_authenticated:
         return 0
-    unread = Ticket.objects.filter(citizen_id=user.pk, citizen_unread__gt=0)
+    unread = Ticket.objects.filter(citizen_id=user.pk, citizen_unread__gt=0).order_by()
     # A sliced queryset aggregates in a subquery: the sum reads at most the cap's rows.
     return (
         unread.values("citizen_unread")[:UNREAD_SUM_CAP].aggregate(total=Sum("citizen_unread"))[

@@ -27,7 +27,8 @@ HOUR = 3600
 PER_PAGE = 20
 # What the confirmation page shows, kept in the session between the form and that page.
 SUBMITTED = "servicecenter.submitted"
-REFERENCE_PATTERN = r"SC-\d{4}-\d{4,}"
+# A reference is capitals, digits and hyphens (SC-2026-000123; the benchmark's SC-B-0000001).
+REFERENCE_PATTERN = r"[A-Z0-9][A-Z0-9-]{2,30}"
 LINK_PATTERN = r"[0-9a-f]{40}"  # the hex digest of models.link_token
 
 

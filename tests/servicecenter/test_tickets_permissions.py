@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from servicecenter import services
-from servicecenter.models import Attachment, Message
+from servicecenter.models import Attachment, Message, Ticket
 from tests.servicecenter.conftest import make_agent
 from tests.servicecenter.postbox_support import account_ticket, attachment, link_ticket
 
@@ -110,9 +110,20 @@ def test_a_wrong_link_is_not_found(client, tickets, case):
     assert not Message.objects.filter(text="Eingeschleust").exists()
 
 
-@pytest.mark.parametrize("path", ["SC-2026-1", "sc-2026-000001", "SC-2026-000001/kurz"])
-def test_malformed_addresses_are_not_found(client, tickets, path):
+@pytest.mark.parametrize(
+    "path", ["SC-2026-1", "sc-2026-000001", "SC-2026-000001/kurz", "SC-2026-000001/%27--"]
+)
+def test_malformed_addresses_are_not_found(client, tickets, citizen, path):
+    client.force_login(citizen)
     assert client.get(f"/service/anliegen/{path}/").status_code == 404
+
+
+def test_references_of_another_shape_route_too(client, citizen):
+    ticket = account_ticket(citizen)
+    Ticket.objects.filter(pk=ticket.pk).update(reference="SC-B-0000001")  # the benchmark's
+    client.force_login(citizen)
+    assert "/service/anliegen/SC-B-0000001/" in client.get(reverse("servicecenter:postbox")).text
+    assert client.get("/service/anliegen/SC-B-0000001/").status_code == 200
 
 
 def test_a_file_through_the_link_needs_the_right_link(client, tickets):
