@@ -2,16 +2,15 @@
 comment in admin, and the public sees the reason — every page accessible."""
 
 import re
-import time
 
 import pytest
-from allauth.mfa import app_settings
-from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from playwright.sync_api import expect
 
 from ideas.models import Proposal
 from participation.models import Comment
 from tests.browser.axe import assert_accessible
+from tests.browser.totp import enter_code
 from tests.factories import PASSWORD, PillarFactory, StaffFactory, UserFactory
 from tests.ideas.conftest import make_process
 
@@ -76,9 +75,7 @@ def test_propose_rate_comment_moderate_and_see_the_reason(page):
 
     # The moderator logs in with a second factor and hides the comment in admin.
     log_in(page, "moderation@lohmar.de")
-    counter = int(time.time()) // app_settings.TOTP_PERIOD
-    page.get_by_label("Code").fill(format_hotp_value(hotp_value(secret, counter)))
-    page.locator("button[type=submit]:not([form])").first.click()
+    enter_code(page, secret)
     page.goto("/admin/participation/comment/")
     comment = Comment.objects.get()
     page.locator(f"input[name=_selected_action][value='{comment.pk}']").check()
