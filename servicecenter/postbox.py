@@ -45,7 +45,8 @@ POSTBOX_FIELDS = (
 
 def citizen_status(ticket: Ticket) -> str:
     """The status in plain German for the citizen."""
-    return str(CITIZEN_STATUS.get(ticket.status, ticket.get_status_display()))
+    label = CITIZEN_STATUS.get(ticket.status)
+    return str(label) if label is not None else ticket.get_status_display()
 
 
 @dataclass(frozen=True)
@@ -102,8 +103,11 @@ def postbox_page(user: User, number: int | str | None = 1, *, per_page: int = 20
     rows = list(tickets_of(user).only(*POSTBOX_FIELDS)[offset : offset + per_page + 1])
     has_next = len(rows) > per_page
     rows = rows[:per_page]
+    labels = {}  # each label translated once per page, not once per row
     for ticket in rows:
-        ticket.citizen_status = citizen_status(ticket)
+        if ticket.status not in labels:
+            labels[ticket.status] = citizen_status(ticket)
+        ticket.citizen_status = labels[ticket.status]
     if number == 1 and not has_next:
         total = sum(ticket.citizen_unread for ticket in rows)
     else:

@@ -169,6 +169,10 @@ def postbox_view(request: HttpRequest) -> HttpResponse:
     page = postbox.postbox_page(request.user, request.GET.get("seite"), per_page=PER_PAGE)
     if page.number > 1 and not page.tickets:
         return redirect("servicecenter:postbox")
+    # One reverse() for the page, not one per row: the reference is the address's last part.
+    prefix = reverse("servicecenter:ticket", kwargs={"reference": "SC-0-0"}).removesuffix("SC-0-0/")
+    for ticket in page.tickets:
+        ticket.url = f"{prefix}{ticket.reference}/"
     return _private(render(request, "servicecenter/postbox.html", {"page": page}))
 
 
