@@ -106,7 +106,8 @@ class QueueFilterForm(forms.Form):
     def __init__(self, *args, agent: bool, **kwargs):
         super().__init__(*args, **kwargs)
         if agent:
-            self.fields["department"].choices = [
+            # Read when rendered or when a department is asked for, not on a cached page.
+            self.fields["department"].choices = lambda: [
                 ("", _("alle")),
                 (WITHOUT_DEPARTMENT, _("noch im Service Center")),
                 *Department.objects.values_list("pk", "name"),

@@ -16,7 +16,7 @@ from servicecenter import services
 from servicecenter.models import Channel, LifeSituation, Ticket
 from servicecenter.selectors import QueueFilters, ticket_queue
 from servicecenter.views.staff import due_text
-from tests.factories import DepartmentFactory
+from tests.factories import DepartmentFactory, StaffFactory
 from tests.servicecenter.conftest import make_agent
 from tests.servicecenter.staff_support import (
     client_for,
@@ -297,3 +297,39 @@ def test_the_selector_uses_the_queue_index_condition(agent):
     sql = str(ticket_queue(agent, QueueFilters()).query)
     assert 'NOT ("servicecenter_ticket"."status" IN (' in sql
     assert "ORDER BY" in sql and '"servicecenter_ticket"."resolution_due" ASC' in sql
+
+
+def test_a_cached_queue_reads_no_tickets(agent_client, citizen):
+    web_ticket(citizen)
+    agent_client.get(QUEUE)
+    with CaptureQueriesContext(connection) as queries:
+        response = agent_client.get(QUEUE)
+    assert len(listed(response)) == 1
+    assert not any("servicecenter_ticket" in query["sql"] for query in queries.captured_queries)
+
+
+def test_a_change_through_the_staff_pages_shows_at_once(
+    agent_client, citizen, django_capture_on_commit_callbacks
+):
+    ticket = web_ticket(citizen)
+    assert listed(agent_client.get(QUEUE)) == [ticket.reference]
+    close = reverse("servicecenter:staff_close", kwargs={"reference": ticket.reference})
+    with django_capture_on_commit_callbacks(execute=True):  # the write's content version bump
+        agent_client.post(close)
+    assert listed(agent_client.get(QUEUE)) == []
+
+
+def test_a_ticket_from_outside_a_request_shows_within_a_minute(agent_client, citizen):
+    with time_machine.travel(at(2026, 11, 18, 9, 0, 10), tick=False):
+        assert listed(agent_client.get(QUEUE)) == []
+        ticket = web_ticket(citizen)  # e-mail intake, an anonymous form: no staff write
+    with time_machine.travel(at(2026, 11, 18, 9, 1, 0), tick=False):
+        assert listed(agent_client.get(QUEUE)) == [ticket.reference]
+
+
+def test_the_queue_is_not_shared_between_departments(agent, department, department_staff, citizen):
+    other_staff = with_mfa(StaffFactory(department=DepartmentFactory()))
+    with_mfa(department_staff)
+    ticket = forwarded_ticket(agent, department, citizen)
+    assert listed(client_for(department_staff).get(QUEUE)) == [ticket.reference]
+    assert listed(client_for(other_staff).get(QUEUE)) == []
