@@ -5,9 +5,6 @@ No chart script: the SVG is decoration for sighted readers (aria-hidden); the ta
 with it carries the same numbers for everybody.
 """
 
-from datetime import date
-from typing import Any
-
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import formats
@@ -15,42 +12,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from lohmar_portal.cache import cache_public_page, cached_read
+from lohmar_portal.charts import bar_chart, month_label
 
 from .. import selectors
-
-# Geometry of a horizontal bar chart, in SVG user units (the SVG scales to its box).
-ROW_HEIGHT = 32
-BAR_HEIGHT = 20
-LABEL_WIDTH = 230
-BAR_SPACE = 300
-VALUE_SPACE = 110
-
-
-def bar_chart(rows: list[tuple[str, float, str]]) -> dict[str, Any]:
-    """Bars for (label, value, value as text) rows: positions and widths for the template."""
-    maximum = max((value for _label, value, _text in rows), default=0) or 1
-    bars = []
-    for index, (label, value, text) in enumerate(rows):
-        top = index * ROW_HEIGHT
-        width = round(value / maximum * BAR_SPACE, 1)
-        bars.append(
-            {
-                "label": label,
-                "text": text,
-                "bar_y": top + (ROW_HEIGHT - BAR_HEIGHT) / 2,
-                "text_y": top + ROW_HEIGHT / 2,
-                "bar_x": LABEL_WIDTH,
-                "width": width,
-                "value_x": LABEL_WIDTH + width + 8,
-            }
-        )
-    return {
-        "bars": bars,
-        "width": LABEL_WIDTH + BAR_SPACE + VALUE_SPACE,
-        "height": max(len(rows), 1) * ROW_HEIGHT,
-        "label_x": LABEL_WIDTH - 8,
-        "bar_height": BAR_HEIGHT,
-    }
 
 
 def _days(value: float | None) -> str:
@@ -61,15 +25,13 @@ def _days(value: float | None) -> str:
     }
 
 
-def _month(start: date, *, short: bool = False) -> str:
-    return formats.date_format(start, "M Y" if short else "F Y")
-
-
 @cache_public_page
 def statistics_page(request: HttpRequest) -> HttpResponse:
     """Public figures, computed once per content version for everybody."""
     data = cached_read("defects:statistics", compute=selectors.defect_statistics)
-    per_month = [(_month(start), _month(start, short=True), n) for start, n in data["per_month"]]
+    per_month = [
+        (month_label(start), month_label(start, short=True), n) for start, n in data["per_month"]
+    ]
     medians = [(name, days, _days(days)) for name, days in data["median_days_per_category"]]
     context = {
         "stats": data,

@@ -1,11 +1,10 @@
 """Figures for the city: tickets by channel and status, the first-contact resolution rate
 against the city's target, median times and SLA breaches, each as bars with a table.
 
-The bars are inline SVG drawn by the shared include `defects/components/bar_chart.html`
+The bars are inline SVG drawn by the shared include `components/bar_chart.html`
 (hidden from assistive technology); the table right with each chart carries the same numbers.
 """
 
-from datetime import date
 from typing import Any
 
 from django import forms
@@ -18,16 +17,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from lohmar_portal.cache import cache_public_page, cached_read
+from lohmar_portal.charts import bar_chart, month_label
 
 from ..figures import DEFAULT_PERIOD, PERIODS, ticket_figures
 from ..models import Channel, Ticket
 
 # The contract of the bar chart include: rows of SVG user units (the SVG scales to its box).
-ROW_HEIGHT = 32
-BAR_HEIGHT = 20
-LABEL_WIDTH = 230
-BAR_SPACE = 300
-VALUE_SPACE = 120
 
 
 class PeriodForm(forms.Form):
@@ -47,33 +42,6 @@ class PeriodForm(forms.Form):
             (days, ngettext("letzter %(days)d Tag", "letzte %(days)d Tage", days) % {"days": days})
             for days in PERIODS
         ]
-
-
-def bar_chart(rows: list[tuple[str, float, str]]) -> dict[str, Any]:
-    """Bars for (label, value, value as text) rows, in the include's geometry."""
-    largest = max((value for _label, value, _text in rows), default=0) or 1
-    bars = []
-    for index, (label, value, text) in enumerate(rows):
-        top = index * ROW_HEIGHT
-        width = round(value / largest * BAR_SPACE, 1)
-        bars.append(
-            {
-                "label": label,
-                "text": text,
-                "bar_x": LABEL_WIDTH,
-                "bar_y": top + (ROW_HEIGHT - BAR_HEIGHT) / 2,
-                "text_y": top + ROW_HEIGHT / 2,
-                "width": width,
-                "value_x": LABEL_WIDTH + width + 8,
-            }
-        )
-    return {
-        "bars": bars,
-        "width": LABEL_WIDTH + BAR_SPACE + VALUE_SPACE,
-        "height": max(len(rows), 1) * ROW_HEIGHT,
-        "label_x": LABEL_WIDTH - 8,
-        "bar_height": BAR_HEIGHT,
-    }
 
 
 def duration_text(seconds: float | None) -> str:
@@ -96,17 +64,14 @@ def percent_text(rate: float | None) -> str:
     return f"{formats.number_format(round(rate * 100), 0)} %"
 
 
-def _month(start: date, *, short: bool = False) -> str:
-    return formats.date_format(start, "M Y" if short else "F Y")
-
-
 def _context(data: dict[str, Any]) -> dict[str, Any]:
     target = getattr(settings, "SERVICECENTER_FIRST_CONTACT_TARGET", 0.65)
     rate = data["first_contact_rate"]
     per_channel = [(Channel(code).label, n) for code, n in data["per_channel"]]
     per_status = [(Ticket.Status(code).label, n) for code, n in data["per_status"]]
     breaches = [
-        (_month(start), _month(start, short=True), n) for start, n in data["breaches_per_month"]
+        (month_label(start), month_label(start, short=True), n)
+        for start, n in data["breaches_per_month"]
     ]
     response = data["median_response_seconds"]
     resolution = data["median_resolution_seconds"]

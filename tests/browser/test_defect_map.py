@@ -204,7 +204,7 @@ def test_the_statistics_page_is_accessible(page, reports):
         resolved_at=resolved.confirmed_at + timedelta(days=4),
     )
     page.goto("/maengel/statistik/")
-    assert page.locator("svg.defect-chart").count() == 4
+    assert page.locator("svg.portal-chart").count() == 4
     assert page.get_by_role("table").count() == 4
     assert_accessible(page)
 

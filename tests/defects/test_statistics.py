@@ -145,7 +145,7 @@ def test_the_page_shows_every_figure_as_a_chart_with_its_table(client, frozen, k
     html = response.content.decode()
     assert "<h1" in html and "Statistik des Mängelmelders" in html
     # Four charts, each hidden from assistive technology, each followed by its table.
-    assert html.count('<svg class="defect-chart"') == 4
+    assert html.count('<svg class="portal-chart"') == 4
     assert html.count('aria-hidden="true"') >= 4
     assert html.count("<title>") == 4 + 1  # and the page's own
     assert html.count('<table class="kern-table') == 4
