@@ -171,7 +171,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     it stale) and per minute (due times move on; tickets arriving by e-mail or the beat's
     escalations show within a minute)."""
     user = request.user
-    agent = is_agent(user)
+    agent = request.servicecenter_agent  # set by staff_required
     form = QueueFilterForm(request.GET or None, agent=agent)
     filters = form.filters()
     now = timezone.now()

@@ -284,3 +284,23 @@ def test_forwarded_elsewhere_the_department_loses_it(people, ticket, agent, citi
     assert (
         client_for(people["other_department"]).get(_url("staff_ticket", ticket)).status_code == 200
     )
+
+
+def test_a_revoked_permission_takes_effect_with_the_next_write(people):
+    from lohmar_portal.cache import bump_content_version
+
+    client = client_for(people["agent"])
+    assert client.get(reverse("servicecenter:queue")).status_code == 200
+    people["agent"].user_permissions.clear()
+    bump_content_version()  # what the admin's save does after its commit
+    assert client.get(reverse("servicecenter:queue")).status_code == 404
+
+
+def test_writes_check_permission_afresh_while_access_is_remembered(people, ticket, department):
+    client = client_for(people["agent"])
+    assert client.get(_url("staff_ticket", ticket)).status_code == 200
+    people["agent"].user_permissions.clear()  # no write through the portal: access is remembered
+    before = _state(ticket)
+    response = client.post(_url("staff_assign", ticket), {"zuweisen-agent": ""})
+    assert response.status_code == 404
+    assert _state(ticket) == before
