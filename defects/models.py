@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from lohmar_portal.storage import private_storage
 from participation.models import EnteredOnBehalf, Moderated
 
 
@@ -292,9 +293,13 @@ class Photo(models.Model):
 
     report = models.ForeignKey(DefectReport, on_delete=models.CASCADE, related_name="photos")
     # The upload as received; deleted once processed. Never served to anybody.
-    original = models.FileField(upload_to="defects/incoming/", blank=True)
-    image = models.ImageField(_("Foto"), upload_to="defects/photos/%Y/", blank=True)
-    thumbnail = models.ImageField(_("Vorschau"), upload_to="defects/thumbnails/%Y/", blank=True)
+    original = models.FileField(upload_to="defects/incoming/", blank=True, storage=private_storage)
+    image = models.ImageField(
+        _("Foto"), upload_to="defects/photos/%Y/", blank=True, storage=private_storage
+    )
+    thumbnail = models.ImageField(
+        _("Vorschau"), upload_to="defects/thumbnails/%Y/", blank=True, storage=private_storage
+    )
     alt_text = models.CharField(_("Bildbeschreibung"), max_length=300, blank=True)
     state = models.CharField(
         _("Verarbeitung"), max_length=10, choices=State.choices, default=State.PENDING

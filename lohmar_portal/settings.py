@@ -380,6 +380,11 @@ SERVICECENTER_DEPARTMENT = env.str("SERVICECENTER_DEPARTMENT", default="digitali
 # Data archives (GDPR Art. 15/20) live here, outside every public URL, served to the owner only.
 # Outside MEDIA_ROOT on purpose: no alias for /media/ can ever expose data archives or dossiers.
 PRIVATE_MEDIA_ROOT = Path(env.str("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "private")))
+# Uploads only permission-checked views serve (ticket files, unreleased defect photos).
+STORAGES["private"] = {
+    "BACKEND": "lohmar_portal.storage.PrivateFileStorage",
+    "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT / "uploads")},
+}
 ACCOUNT_EXPORT_VALID_DAYS = env.int("ACCOUNT_EXPORT_VALID_DAYS", default=7)
 # Accounts whose e-mail address was never confirmed are removed after this many days.
 ACCOUNT_UNVERIFIED_DELETE_DAYS = env.int("ACCOUNT_UNVERIFIED_DELETE_DAYS", default=14)

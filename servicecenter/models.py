@@ -18,6 +18,8 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
+from lohmar_portal.storage import private_storage
+
 
 def new_nonce() -> str:
     return secrets.token_hex(16)
@@ -399,7 +401,7 @@ class Attachment(models.Model):
     """A file on a message; served only to those who may read the ticket."""
 
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(upload_to="servicecenter/attachments/%Y/%m/")
+    file = models.FileField(upload_to="servicecenter/attachments/%Y/%m/", storage=private_storage)
     filename = models.CharField(_("Dateiname"), max_length=255)
     content_type = models.CharField(_("Dateityp"), max_length=100)
     size = models.PositiveIntegerField(_("Größe (Bytes)"))

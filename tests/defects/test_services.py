@@ -8,12 +8,12 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.utils import timezone
 from PIL import Image
 
 from defects import services
 from defects.models import DefectReport, Photo, StatusUpdate, Support
+from lohmar_portal.storage import private_storage
 from participation.models import Channel
 from tests.defects.conftest import (
     IN_LOHMAR,
@@ -40,7 +40,7 @@ def stored(prefix: str = "defects") -> set[str]:
     """Every file the storage holds under `prefix` (the tests use the in-memory storage)."""
     found = set()
     directories, files = (
-        default_storage.listdir(prefix) if default_storage.exists(prefix) else ([], [])
+        private_storage().listdir(prefix) if private_storage().exists(prefix) else ([], [])
     )
     found.update(f"{prefix}/{name}" for name in files)
     for directory in directories:
@@ -426,7 +426,7 @@ def test_photos_are_processed_after_commit_without_exif_and_gps(
     photo = report.photos.get()
     assert photo.state == Photo.State.PENDING  # nothing happens before the commit
     original = photo.original.name
-    assert default_storage.exists(original)
+    assert private_storage().exists(original)
 
     for callback in callbacks:
         callback()
@@ -436,7 +436,7 @@ def test_photos_are_processed_after_commit_without_exif_and_gps(
     assert photo.alt_text == "Das Loch"
     assert not photo.is_released  # staff release photos
     assert not photo.original
-    assert not default_storage.exists(original)
+    assert not private_storage().exists(original)
     with photo.image.open("rb") as file:
         data = file.read()
     assert not has_gps(data)
@@ -469,7 +469,7 @@ def test_an_unreadable_upload_is_marked_failed(category):
     assert not photo.image
     # The upload is not kept: it may record where it was taken even if we cannot read it.
     assert not photo.original
-    assert not default_storage.exists(name)
+    assert not private_storage().exists(name)
 
 
 # --- Personal data ------------------------------------------------------------------------------
