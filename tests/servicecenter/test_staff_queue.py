@@ -15,7 +15,7 @@ from lohmar_portal.cache import bump_content_version
 from servicecenter import services
 from servicecenter.models import Channel, LifeSituation, Ticket
 from servicecenter.selectors import QueueFilters, ticket_queue
-from servicecenter.views.staff import due_text
+from servicecenter.views.staff_ticket import due_text
 from tests.factories import DepartmentFactory, StaffFactory
 from tests.servicecenter.conftest import make_agent
 from tests.servicecenter.staff_support import (
