@@ -120,6 +120,7 @@ class TicketAdmin(admin.ModelAdmin):
     paginator = CappedPaginator
     show_full_result_count = False
     list_per_page = 50
+    change_list_template = "servicecenter/staff/admin_ticket_change_list.html"
     inlines = [MessageInline, TicketEventInline]
     fieldsets = [
         (

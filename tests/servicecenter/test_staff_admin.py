@@ -40,6 +40,7 @@ def test_agents_list_every_ticket_with_a_link_to_the_workspace(agent, citizen, d
     assert "Bauantrag" in page and "Ummeldung" in page
     workspace = reverse("servicecenter:staff_ticket", kwargs={"reference": ticket.reference})
     assert workspace in page and other.reference in page
+    assert reverse("servicecenter:queue") in page  # where the work is done
 
 
 def test_department_staff_list_and_open_only_their_departments_tickets(
