@@ -5,7 +5,6 @@ through the services; the admin lists, filters and links there.
 The knowledge base and the mobile office have their own modules, imported at the end.
 """
 
-from datetime import date
 
 from django.conf import settings
 from django.contrib import admin
@@ -255,7 +254,7 @@ class ClosingDayAdmin(admin.ModelAdmin):
     change_list_template = "servicecenter/staff/admin_closingday_change_list.html"
 
     def changelist_view(self, request, extra_context=None):
-        year = date.today().year
+        year = timezone.localdate().year
         region = settings.SERVICECENTER_HOLIDAY_REGION
         holidays = [
             (day, name)
