@@ -5,7 +5,6 @@ through the services; the admin lists, filters and links there.
 The knowledge base and the mobile office have their own modules, imported at the end.
 """
 
-
 from django.conf import settings
 from django.contrib import admin
 from django.urls import reverse
