@@ -16,8 +16,10 @@ class ServicecenterConfig(AppConfig):
         # registered here, next to the beat entries: each part adds its lines, none rewrites.
         from lohmar_portal.sections import register_account_section, register_personal_data
 
-        from . import personal_data
+        from . import booking_sections, home, personal_data
 
+        home.register()
+        booking_sections.register()  # "Meine Termine", appointments in the data export
         register_account_section(
             order=60,
             template_name="servicecenter/components/account_tickets.html",
@@ -41,6 +43,11 @@ class ServicecenterConfig(AppConfig):
                 "servicecenter-erase-old-contacts": {
                     "task": "servicecenter.tasks.erase_old_contacts",
                     "schedule": crontab(hour=3, minute=45),
+                },
+                # Mobile Bürgerbüro: a reminder the day before each appointment.
+                "servicecenter-appointment-reminders": {
+                    "task": "servicecenter.booking_tasks.send_appointment_reminders",
+                    "schedule": crontab(minute=5),
                 },
             }
         )

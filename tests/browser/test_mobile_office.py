@@ -16,7 +16,7 @@ from servicecenter import booking
 from servicecenter.models import Appointment
 from tests.browser.axe import assert_accessible
 from tests.factories import UserFactory
-from tests.servicecenter.booking_support import account_section, at, make_stop  # noqa: F401
+from tests.servicecenter.booking_support import at, make_stop
 from tests.servicecenter.conftest import make_agent
 from tests.servicecenter.staff_support import with_mfa
 
@@ -101,7 +101,6 @@ def log_in(page, live_server, user) -> None:
     )
 
 
-@pytest.mark.usefixtures("account_section")
 def test_a_citizen_books_with_the_account_and_cancels_in_meine_termine(page, live_server, stop):
     citizen = UserFactory(real_name="Erika Konto")
     log_in(page, live_server, citizen)

@@ -3,10 +3,6 @@
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
-
-from lohmar_portal import sections
-from servicecenter import booking_sections
 from servicecenter.models import MobileOfficeStop
 from tests.factories import DistrictFactory
 
@@ -51,17 +47,3 @@ def slot_key(moment: datetime) -> str:
 
 def later(days: int) -> date:
     return TOMORROW + timedelta(days=days - 1)
-
-
-@pytest.fixture
-def account_section():
-    """ "Meine Termine" on the account page: apps.py calls `booking_sections.register()`; where
-    it does not (yet), the test registers the section itself and removes it afterwards."""
-    if "appointments" in sections.personal_data:
-        yield
-        return
-    before = list(sections.account_sections)
-    booking_sections.register()
-    yield
-    sections.account_sections[:] = before
-    sections.personal_data.pop("appointments", None)

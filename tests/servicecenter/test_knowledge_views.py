@@ -185,20 +185,7 @@ def test_pages_are_cached_for_visitors(client, articles, moving, django_assert_n
         assert client.get(moving.get_absolute_url()).status_code == 200
 
 
-@pytest.fixture
-def home_section():
-    """The home page with this section registered once (whether apps.py registers it or not)."""
-    from lohmar_portal import sections
-    from servicecenter.home import register
-
-    saved = list(sections.home_sections)
-    sections.home_sections[:] = [s for s in saved if "servicecenter/" not in s.template_name]
-    register()
-    yield
-    sections.home_sections[:] = saved
-
-
-def test_home_section_offers_search_and_life_situations(client, articles, moving, home_section):
+def test_home_section_offers_search_and_life_situations(client, articles, moving):
     LifeSituation.objects.create(name="Ohne Antworten", slug="leer", summary="…")
     page = client.get(reverse("home")).content.decode()
     assert 'id="service-start-titel"' in page

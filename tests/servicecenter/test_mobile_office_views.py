@@ -16,10 +16,9 @@ from lohmar_portal.cache import bump_content_version
 from servicecenter import booking
 from servicecenter.models import Appointment, MobileOfficeStop
 from tests.factories import DepartmentFactory, DistrictFactory, StaffFactory, UserFactory
-from tests.servicecenter.booking_support import (  # noqa: F401 - account_section is a fixture
+from tests.servicecenter.booking_support import (
     NOW,
     TOMORROW,
-    account_section,
     at,
     make_stop,
     slot_key,
@@ -414,7 +413,6 @@ def test_a_past_appointment_cannot_be_cancelled_by_link(client, stop, frozen):
 # --- Meine Termine ------------------------------------------------------------------------------
 
 
-@pytest.mark.usefixtures("account_section")
 def test_my_appointments_are_in_the_account(client, stop, other_citizen):
     citizen = UserFactory()
     mine = booked(stop, "10:00", actor=citizen, concern="Reisepass abholen")
@@ -431,7 +429,6 @@ def test_my_appointments_are_in_the_account(client, stop, other_citizen):
     assert "Jemand Anderes" not in page and cancel_url(earlier) not in page
 
 
-@pytest.mark.usefixtures("account_section")
 def test_a_citizen_cancels_from_the_account(client, stop):
     citizen = UserFactory()
     mine = booked(stop, "10:00", actor=citizen)
