@@ -14,6 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lohmar_portal.cache import bump_content_version
 from lohmar_portal.models import Department, User
 from lohmar_portal.services import next_reference
 
@@ -50,6 +51,12 @@ def _event(ticket: Ticket, kind: str, actor: User | None, detail: str = "") -> T
         actor=actor if actor is not None and actor.is_authenticated else None,
         detail=detail[:1000],
     )
+
+
+def _refresh_cached_pages() -> None:
+    """Writes outside a logged-in request (e-mail intake, secret links, beat jobs) refresh the
+    cached pages themselves; the middleware does it only for logged-in requests."""
+    transaction.on_commit(bump_content_version)
 
 
 def _locked(ticket: Ticket) -> Ticket:
@@ -216,6 +223,8 @@ def open_ticket(
     _event(ticket, TicketEvent.Kind.CREATED, actor, Channel(channel).label)
     if notify and ticket.notify_address:
         transaction.on_commit(lambda: tasks.send_receipt.delay(ticket.pk))
+    if not logged_in:
+        _refresh_cached_pages()
     return ticket, ticket.access_token or None
 
 
@@ -278,6 +287,7 @@ def system_message(*, ticket: Ticket, text: str) -> Message:
         citizen_unread=F("citizen_unread") + 1, last_message_at=message.created_at
     )
     transaction.on_commit(lambda: tasks.notify_new_message.delay(ticket.pk))
+    _refresh_cached_pages()
     return message
 
 
@@ -364,6 +374,7 @@ def citizen_reply(
     ticket.last_message_at = now
     ticket.save()
     _event(ticket, TicketEvent.Kind.CITIZEN_REPLIED, actor)
+    _refresh_cached_pages()
     if ticket.status != old_status:
         _event(ticket, TicketEvent.Kind.STATUS, actor, _status_change(old_status, ticket.status))
     return message
@@ -573,6 +584,8 @@ def escalate_breaches(now=None) -> int:
             _event(ticket, TicketEvent.Kind.ESCALATED, None, _("Servicelevel überschritten"))
             transaction.on_commit(lambda pk=ticket.pk: tasks.notify_escalation.delay(pk))
         count += 1
+    if count:
+        bump_content_version()  # the queue's markers
     return count
 
 
