@@ -374,6 +374,7 @@ def citizen_reply(
     ticket.last_message_at = now
     ticket.save()
     _event(ticket, TicketEvent.Kind.CITIZEN_REPLIED, actor)
+    transaction.on_commit(lambda: tasks.notify_citizen_reply.delay(ticket.pk))
     _refresh_cached_pages()
     if ticket.status != old_status:
         _event(ticket, TicketEvent.Kind.STATUS, actor, _status_change(old_status, ticket.status))

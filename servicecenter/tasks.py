@@ -35,7 +35,11 @@ def citizen_link(ticket) -> str:
 def _ticket(ticket_id: int):
     from .models import Ticket
 
-    return Ticket.objects.select_related("citizen", "department__lead").filter(pk=ticket_id).first()
+    return (
+        Ticket.objects.select_related("citizen", "agent", "department__lead")
+        .filter(pk=ticket_id)
+        .first()
+    )
 
 
 @shared_task(acks_late=True)
@@ -84,6 +88,25 @@ def notify_department(ticket_id: int) -> bool:
         template="forwarded",
         to=ticket.department.email,
         context={"ticket": ticket, "url": _staff_url(ticket)},
+    )
+    return True
+
+
+@shared_task(acks_late=True)
+def notify_citizen_reply(ticket_id: int) -> bool:
+    """Tell whoever works the ticket that the citizen answered: the department's mailbox while
+    it is forwarded, else the assigned agent (unassigned tickets wait in the queue)."""
+    ticket = _ticket(ticket_id)
+    if ticket is None:
+        return False
+    if ticket.department_id:
+        address = ticket.department.email
+    else:
+        address = ticket.agent.email if ticket.agent and ticket.agent.is_active else ""
+    if not address:
+        return False
+    _mail(
+        template="citizen_reply", to=address, context={"ticket": ticket, "url": _staff_url(ticket)}
     )
     return True
 

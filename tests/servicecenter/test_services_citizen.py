@@ -244,6 +244,30 @@ def test_an_answer_to_a_forwarded_resolved_ticket_goes_back_to_the_department(
     assert ticket.status == Status.FORWARDED
 
 
+def test_the_department_working_a_ticket_hears_of_the_citizens_answer(
+    citizen, agent, department, django_capture_on_commit_callbacks
+):
+    ticket = account_ticket(citizen)
+    services.forward(actor=agent, ticket=ticket, department=department, reason="Bauamt")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.citizen_reply(ticket=ticket, actor=citizen, text="Mein Grundstück ist Flur 7.")
+    assert [message.to for message in mail.outbox] == [[department.email]]
+    assert ticket.reference in mail.outbox[0].subject
+    assert "Flur 7" not in mail.outbox[0].body  # staff read it in the workspace
+
+
+def test_the_assigned_agent_hears_of_the_citizens_answer(
+    citizen, agent, django_capture_on_commit_callbacks
+):
+    ticket = account_ticket(citizen)
+    services.reply(actor=agent, ticket=ticket, text="Welche Straße?", wait_for_citizen=True)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.citizen_reply(ticket=ticket, actor=citizen, text="Hauptstraße.")
+    assert [message.to for message in mail.outbox] == [[agent.email]]
+
+
 # --- mark_read and the notices ------------------------------------------------------------------
 
 
