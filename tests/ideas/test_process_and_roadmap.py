@@ -1,5 +1,6 @@
 """The process pages, the public roadmap, and the demo data behind them."""
 
+import json
 import re
 from datetime import date, datetime
 from itertools import count
@@ -342,6 +343,14 @@ def test_project_detail_runs_a_constant_number_of_queries(client):
 # --- Demo data ----------------------------------------------------------------------------------
 
 
+def _ideas_demo_people() -> int:
+    """The demo citizens of the participation data (other apps bring demo people of their own)."""
+    from ideas.demo import PARTICIPATION
+
+    emails = [item["email"] for item in json.loads(PARTICIPATION.read_text())["citizens"]]
+    return User.objects.filter(email__in=emails).count()
+
+
 def _demo_counts() -> tuple:
     return (
         Process.objects.count(),
@@ -352,7 +361,7 @@ def _demo_counts() -> tuple:
         Comment.objects.count(),
         RoadmapProject.objects.count(),
         RoadmapUpdate.objects.count(),
-        User.objects.count(),
+        _ideas_demo_people(),
         list(Proposal.objects.order_by("pk").values_list("rating_count", "comment_count")),
     )
 

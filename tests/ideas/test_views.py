@@ -48,8 +48,9 @@ def test_unpublished_or_unknown_pages_are_404(client):
     assert client.get("/strategie/gibt-es-nicht/").status_code == 404
 
 
-@pytest.mark.parametrize("url", ["/", "/strategie/"])
-def test_strategy_pages_run_a_constant_number_of_queries(client, url):
+# The home page also shows the newest defect reports and the service center's life situations.
+@pytest.mark.parametrize(("url", "budget"), [("/", 6), ("/strategie/", 4)])
+def test_strategy_pages_run_a_constant_number_of_queries(client, url, budget):
     vision = VisionFactory()
     PillarFactory(vision=vision)
     bump_content_version()  # as any write would; measure the rendering, not the cache
@@ -59,7 +60,7 @@ def test_strategy_pages_run_a_constant_number_of_queries(client, url):
     bump_content_version()
     with CaptureQueriesContext(connection) as twenty:
         client.get(url)
-    assert len(one) == len(twenty) <= 4
+    assert len(one) == len(twenty) <= budget
 
 
 def test_pillar_page_lists_its_proposals_only(client):
