@@ -2,19 +2,12 @@
 
 from celery import shared_task
 from django.conf import settings
-from django.template.loader import render_to_string
-from django.utils import translation
 
-from lohmar_portal.tasks import send_email
+from lohmar_portal.tasks import send_templated_email
 
 
 def _mail(*, template: str, to: str, context: dict) -> None:
-    # In German, the portal's language; links lead to the public report page.
-    with translation.override(settings.LANGUAGE_CODE):
-        context = {**context, "base_url": settings.PORTAL_BASE_URL}
-        subject = render_to_string(f"defects/email/{template}_subject.txt", context)
-        body = render_to_string(f"defects/email/{template}_message.txt", context)
-    send_email(subject=" ".join(subject.split()), body=body, to=[to])
+    send_templated_email(f"defects/email/{template}", to=to, context=context)
 
 
 @shared_task(acks_late=True)

@@ -20,6 +20,20 @@ def send_email(
     message.send()
 
 
+def send_templated_email(template: str, *, to: str, context: dict) -> None:
+    """Render `{template}_subject.txt` and `{template}_message.txt` in the portal's language
+    (German), with `base_url` for links to public pages, and send them to one address now."""
+    from django.conf import settings
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {**context, "base_url": settings.PORTAL_BASE_URL}
+        subject = render_to_string(f"{template}_subject.txt", context)
+        body = render_to_string(f"{template}_message.txt", context)
+    send_email(subject=" ".join(subject.split()), body=body, to=[to])
+
+
 @shared_task
 def ping() -> str:
     """Answer 'pong': proves a worker takes tasks from the broker and returns results."""

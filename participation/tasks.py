@@ -1,23 +1,15 @@
 """Celery entry points of the participation engine: e-mails to followers and to repliers."""
 
 from celery import shared_task
-from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.template.loader import render_to_string
-from django.utils import translation
 
-from lohmar_portal.tasks import send_email
+from lohmar_portal.tasks import send_templated_email
 
 from .models import Comment, Follow
 
 
 def _mail(*, template: str, to: str, context: dict) -> None:
-    # Rendered in German, the portal's language; the links lead to the public page.
-    with translation.override(settings.LANGUAGE_CODE):
-        context = {**context, "base_url": settings.PORTAL_BASE_URL}
-        subject = render_to_string(f"participation/email/{template}_subject.txt", context)
-        body = render_to_string(f"participation/email/{template}_message.txt", context)
-    send_email(subject=" ".join(subject.split()), body=body, to=[to])
+    send_templated_email(f"participation/email/{template}", to=to, context=context)
 
 
 @shared_task(acks_late=True)

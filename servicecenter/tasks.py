@@ -5,19 +5,13 @@ Notices to citizens never carry a message's content: only that there is news, an
 
 from celery import shared_task
 from django.conf import settings
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 
-from lohmar_portal.tasks import send_email
+from lohmar_portal.tasks import send_templated_email
 
 
 def _mail(*, template: str, to: str, context: dict) -> None:
-    with translation.override(settings.LANGUAGE_CODE):
-        context = {**context, "base_url": settings.PORTAL_BASE_URL}
-        subject = render_to_string(f"servicecenter/email/{template}_subject.txt", context)
-        body = render_to_string(f"servicecenter/email/{template}_message.txt", context)
-    send_email(subject=" ".join(subject.split()), body=body, to=[to])
+    send_templated_email(f"servicecenter/email/{template}", to=to, context=context)
 
 
 def citizen_link(ticket) -> str:
