@@ -2,12 +2,12 @@
 
 import io
 
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.auth.models import Permission
 from django.test import Client
 from PIL import Image
 
 from tests.factories import StaffFactory
+from tests.staff_clients import client_for, with_mfa
 
 from .conftest import make_category, make_report
 
@@ -47,14 +47,7 @@ def admin_staff(
     user.user_permissions.set(
         Permission.objects.filter(content_type__app_label="defects", codename__in=codenames)
     )
-    TOTP.activate(user, generate_totp_secret())
-    return user
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+    return with_mfa(user)
 
 
 def run_action(client: Client, action: str, reports, **data):

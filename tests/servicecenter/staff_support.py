@@ -1,23 +1,16 @@
 """Shared by the staff-side tests: staff with a second factor, logged-in clients, tickets."""
 
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
-from django.test import Client
-
 from servicecenter import services
 from servicecenter.models import Channel, Ticket
+from tests.staff_clients import client_for, with_mfa
 
-
-def with_mfa(user):
-    """The staff pages demand two factors, as the admin does."""
-    TOTP.activate(user, generate_totp_secret())
-    return user
-
-
-def client_for(user) -> Client:
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
+__all__ = [
+    "client_for",
+    "forwarded_ticket",
+    "phone_ticket",
+    "web_ticket",
+    "with_mfa",
+]
 
 
 def web_ticket(citizen, *, subject: str = "Ummeldung nach Umzug", **fields) -> Ticket:

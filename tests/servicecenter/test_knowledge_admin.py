@@ -1,16 +1,15 @@
 """The knowledge base in the admin: filter, search, publish in bulk, slug and internal notes."""
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission
-from django.test import Client
 from django.urls import reverse
 
 import servicecenter.admin_knowledge  # noqa: F401  (registers the admins before the URLs load)
 from servicecenter.models import KnowledgeArticle, LifeSituation
 from tests.admin.helpers import run_action
 from tests.factories import StaffFactory
+from tests.staff_clients import client_for, with_mfa
 
 pytestmark = pytest.mark.django_db
 Visibility = KnowledgeArticle.Visibility
@@ -22,10 +21,7 @@ def editor(*codenames):
     user.user_permissions.set(
         Permission.objects.filter(content_type__app_label="servicecenter", codename__in=codenames)
     )
-    TOTP.activate(user, generate_totp_secret())
-    client = Client()
-    client.force_login(user)
-    return client
+    return client_for(with_mfa(user))
 
 
 @pytest.fixture
