@@ -39,6 +39,13 @@ def hit(key: str, limit: int, period_seconds: int) -> bool:
     return count <= limit
 
 
+def person_key(request) -> str:
+    """Whom a per-person limit counts: the account when logged in, else the client address."""
+    if request.user.is_authenticated:
+        return f"user:{request.user.pk}"
+    return f"ip:{request.META.get('REMOTE_ADDR', '')}"
+
+
 def retry_after(period_seconds: int) -> int:
     """Seconds until the current window ends (for a Retry-After header)."""
     now = time.time()

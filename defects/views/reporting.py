@@ -52,12 +52,6 @@ def supports_per_hour() -> int:
     return getattr(settings, "DEFECTS_SUPPORTS_PER_HOUR", 30)
 
 
-def _who(request: HttpRequest) -> str:
-    if request.user.is_authenticated:
-        return f"user:{request.user.pk}"
-    return f"ip:{request.META.get('REMOTE_ADDR', '')}"
-
-
 def _add_errors(form: Form, error: ValidationError) -> None:
     """Put a service's ValidationError on the form: on its field where there is one."""
     if hasattr(error, "error_dict"):
@@ -145,7 +139,9 @@ def _report_create(request: HttpRequest) -> HttpResponse:
                     "email": data.get("email", ""),
                 },
             )
-    if not ratelimit.hit(f"defects:report:{_who(request)}", reports_per_hour(), HOUR):
+    if not ratelimit.hit(
+        f"defects:report:{ratelimit.person_key(request)}", reports_per_hour(), HOUR
+    ):
         form.add_error(
             None,
             _(
@@ -327,7 +323,9 @@ def report_support(request: HttpRequest, reference: str) -> HttpResponse:
     form = form_class(request.POST)
     if not form.is_valid():
         return _render_support(request, report, form, status=400)
-    if not ratelimit.hit(f"defects:support:{_who(request)}", supports_per_hour(), HOUR):
+    if not ratelimit.hit(
+        f"defects:support:{ratelimit.person_key(request)}", supports_per_hour(), HOUR
+    ):
         form.add_error(None, _("Zu viele Anfragen. Bitte versuchen Sie es später noch einmal."))
         return _render_support(request, report, form, status=429)
     already = user.is_authenticated and report.supports.filter(user=user).exists()

@@ -41,12 +41,6 @@ def bookings_per_hour() -> int:
     return getattr(settings, "SERVICECENTER_BOOKINGS_PER_HOUR", 5)
 
 
-def _who(request: HttpRequest) -> str:
-    if request.user.is_authenticated:
-        return f"user:{request.user.pk}"
-    return f"ip:{request.META.get('REMOTE_ADDR', '')}"
-
-
 def _add_errors(form: Form, error: ValidationError) -> None:
     """Put a service's ValidationError on the form: on its field where there is one."""
     if hasattr(error, "error_dict"):
@@ -169,7 +163,7 @@ def book(request: HttpRequest, pk: int) -> HttpResponse:
         status = 400
         if form.is_valid():
             if not ratelimit.hit(
-                f"servicecenter:booking:{_who(request)}", bookings_per_hour(), HOUR
+                f"servicecenter:booking:{ratelimit.person_key(request)}", bookings_per_hour(), HOUR
             ):
                 form.add_error(
                     None,

@@ -76,10 +76,10 @@ def _render_form(request: HttpRequest, form: TicketForm, status: int = 200) -> H
 
 def _within_rate_limit(request: HttpRequest) -> bool:
     if request.user.is_authenticated:
-        key, limit = f"user:{request.user.pk}", tickets_per_hour_account()
+        limit = tickets_per_hour_account()
     else:
-        key, limit = f"ip:{request.META.get('REMOTE_ADDR', '')}", tickets_per_hour_anonymous()
-    return ratelimit.hit(f"servicecenter:ticket:{key}", limit, HOUR)
+        limit = tickets_per_hour_anonymous()
+    return ratelimit.hit(f"servicecenter:ticket:{ratelimit.person_key(request)}", limit, HOUR)
 
 
 @never_cache
