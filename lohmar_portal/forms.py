@@ -1,6 +1,7 @@
 """Forms of the core: sign-up and profile, and the renderer that gives every form KERN markup."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.forms.renderers import TemplatesSetting
 from django.utils.translation import gettext_lazy as _
 
@@ -12,6 +13,20 @@ class PortalFormRenderer(TemplatesSetting):
 
     form_template_name = "components/form.html"
     field_template_name = "components/field.html"
+
+
+def add_service_errors(
+    form: forms.Form, error: ValidationError, field_names: dict[str, str] | None = None
+) -> None:
+    """Put a service's ValidationError on the form: on its field where there is one.
+
+    `field_names` maps a field the service names to the form field that stands for it."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            field = (field_names or {}).get(field, field)
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
 
 
 class SignupForm(forms.Form):

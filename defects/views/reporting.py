@@ -22,6 +22,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from lohmar_portal import ratelimit
 from lohmar_portal.cache import bump_content_version, cache_public_page
+from lohmar_portal.forms import add_service_errors
 from lohmar_portal.templatetags.maps import city_boundary
 
 from .. import services
@@ -50,16 +51,6 @@ def reports_per_hour() -> int:
 
 def supports_per_hour() -> int:
     return getattr(settings, "DEFECTS_SUPPORTS_PER_HOUR", 30)
-
-
-def _add_errors(form: Form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form: on its field where there is one."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            field = ERROR_FIELDS.get(field, field)
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _after_anonymous_write(request: HttpRequest) -> None:
@@ -167,7 +158,7 @@ def _report_create(request: HttpRequest) -> HttpResponse:
             phone=data.get("phone", ""),
         )
     except ValidationError as error:
-        _add_errors(form, error)
+        add_service_errors(form, error, ERROR_FIELDS)
         return _render_form(request, form, status=400)
     _after_anonymous_write(request)
     token = signing.dumps(report.reference, salt=THANKS_SALT)
@@ -336,7 +327,7 @@ def report_support(request: HttpRequest, reference: str) -> HttpResponse:
             email=form.cleaned_data.get("email", ""),
         )
     except ValidationError as error:
-        _add_errors(form, error)
+        add_service_errors(form, error, ERROR_FIELDS)
         return _render_support(request, report, form, status=400)
     _after_anonymous_write(request)
     if not user.is_authenticated:

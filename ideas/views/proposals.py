@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from lohmar_portal.cache import cache_public_page
+from lohmar_portal.forms import add_service_errors
 from lohmar_portal.pagination import CappedPaginator
 from participation import services as participation
 from participation.models import Comment
@@ -36,15 +37,6 @@ from ..models import Proposal, ProposalImage
 from ..permissions import can_edit_proposal, can_withdraw_proposal
 
 PER_PAGE = 20
-
-
-def _add_errors(form: Form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form: on its field where there is one."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 @cache_public_page
@@ -158,7 +150,7 @@ def proposal_create(request: HttpRequest) -> HttpResponse:
                 images=form.new_images(),
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,
@@ -204,7 +196,7 @@ def proposal_edit(request: HttpRequest, reference: str) -> HttpResponse:
                 ],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Ihre Änderungen sind gespeichert."))
             return redirect(proposal)
@@ -232,7 +224,7 @@ def _participate(request: HttpRequest, proposal: Proposal, form: Form, form_name
         try:
             message = action(form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, message)
             return redirect(proposal)
@@ -336,7 +328,7 @@ def comment_edit(request: HttpRequest, comment_id: int) -> HttpResponse:
                 actor=request.user, comment=comment, text=form.cleaned_data["text"]
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Ihr Kommentar ist geändert."))
             return redirect(f"{proposal.get_absolute_url()}#kommentar-{comment.pk}")
@@ -371,7 +363,7 @@ def comment_flag(request: HttpRequest, comment_id: int) -> HttpResponse:
                 user=request.user, target=comment, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,

@@ -10,7 +10,6 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, path, reverse
@@ -22,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from lohmar_portal import ratelimit
 from lohmar_portal.cache import cache_public_page
+from lohmar_portal.forms import add_service_errors
 from lohmar_portal.pagination import CappedPaginator
 
 from .. import booking, ical
@@ -39,15 +39,6 @@ HOUR = 3600
 def bookings_per_hour() -> int:
     """Bookings one person (account, else address) may make per hour."""
     return getattr(settings, "SERVICECENTER_BOOKINGS_PER_HOUR", 5)
-
-
-def _add_errors(form: Form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form: on its field where there is one."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _public_stop(pk: int) -> MobileOfficeStop:
@@ -187,10 +178,10 @@ def book(request: HttpRequest, pk: int) -> HttpResponse:
                     concern=data["concern"],
                 )
             except booking.SlotTaken as error:
-                _add_errors(form, error)
+                add_service_errors(form, error)
                 status = 409
             except ValidationError as error:
-                _add_errors(form, error)
+                add_service_errors(form, error)
             else:
                 return redirect(
                     "servicecenter:appointment",
@@ -407,10 +398,10 @@ def staff_book(request: HttpRequest, pk: int) -> HttpResponse:
                     on_behalf=True,
                 )
             except booking.SlotTaken as error:
-                _add_errors(form, error)
+                add_service_errors(form, error)
                 status = 409
             except ValidationError as error:
-                _add_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(
                     request,

@@ -10,7 +10,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.forms import Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, re_path, reverse
@@ -18,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from lohmar_portal import ratelimit
+from lohmar_portal.forms import add_service_errors
 
 from .. import postbox, services
 from ..forms import ReplyForm, TicketForm
@@ -44,15 +44,6 @@ def tickets_per_hour_account() -> int:
 def link_replies_per_hour() -> int:
     """How many answers one ticket may receive per hour through its secret link."""
     return getattr(settings, "SERVICECENTER_LINK_REPLIES_PER_HOUR", 30)
-
-
-def _add_errors(form: Form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form: on its field where there is one."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _private(response: HttpResponse) -> HttpResponse:
@@ -120,7 +111,7 @@ def ticket_create(request: HttpRequest) -> HttpResponse:
             attachments=form.attachment_list,
         )
     except ValidationError as error:
-        _add_errors(form, error)
+        add_service_errors(form, error)
         return _render_form(request, form, status=400)
     if not anonymous:
         kind = "account"
@@ -210,7 +201,7 @@ def _reply(request: HttpRequest, ticket: Ticket, token: str | None) -> HttpRespo
     except PermissionDenied:
         raise Http404 from None
     except ValidationError as error:
-        _add_errors(form, error)
+        add_service_errors(form, error)
         return form
     if was_done:
         messages.success(
