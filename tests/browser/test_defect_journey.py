@@ -13,7 +13,6 @@ import io
 import re
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.auth.models import Permission
 from django.core import mail
 from PIL import ExifTags, Image
@@ -24,10 +23,10 @@ from defects.models import DefectReport, Photo
 from lohmar_portal.celery import app as celery_app
 from tests.browser.axe import assert_accessible
 from tests.browser.test_maps import no_tiles
-from tests.browser.totp import enter_code
+from tests.browser.totp import log_in, with_totp
 from tests.defects.conftest import make_category
 from tests.defects.photos import ROTATE_90_CLOCKWISE, jpeg_bytes
-from tests.factories import PASSWORD, DistrictFactory, StaffFactory, UserFactory
+from tests.factories import DistrictFactory, StaffFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -58,17 +57,7 @@ def department_staff_with_totp(department) -> tuple:
             codename__in=["view_defectreport", "change_defectreport"],
         )
     )
-    secret = generate_totp_secret()
-    TOTP.activate(user, secret)
-    return user, secret
-
-
-def log_in_with_totp(page, email: str, secret: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("E-Mail").fill(email)
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
-    enter_code(page, secret)
+    return user, with_totp(user)
 
 
 def phone_photo() -> bytes:
@@ -158,7 +147,7 @@ def test_report_confirm_work_and_see_it_public_without_exif(page, browser, live_
         staff = staff_context.new_page()
         no_tiles(staff)
         staff_user, secret = department_staff_with_totp(streets.department)
-        log_in_with_totp(staff, staff_user.email, secret)
+        log_in(staff, staff_user.email, secret)
         staff.goto("/admin/defects/defectreport/")
         staff.get_by_role("link", name=report.reference).click()
         expect(staff).to_have_url(re.compile(rf"/admin/defects/defectreport/{report.pk}/change/$"))

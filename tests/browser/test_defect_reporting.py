@@ -14,9 +14,10 @@ from playwright.sync_api import expect
 from defects.models import DefectReport, Photo
 from tests.browser.axe import assert_accessible
 from tests.browser.test_maps import no_tiles
+from tests.browser.totp import log_in
 from tests.defects.conftest import IN_LOHMAR, make_category, make_report
 from tests.defects.photos import ROTATE_90_CLOCKWISE, has_gps, jpeg_bytes
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -286,10 +287,7 @@ def test_without_javascript_nearby_reports_come_as_a_step_of_their_own(
 def test_a_signed_in_citizen_reports_and_finds_the_report_in_the_account(page, streets):
     UserFactory(email="dora@example.org")
     supported = make_report(category=streets, address="Am Markt", latitude=None, longitude=None)
-    page.goto("/accounts/login/")
-    page.get_by_label("E-Mail").fill("dora@example.org")
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
+    log_in(page, "dora@example.org")
 
     # Without the map: address and district are enough.
     open_form(page)

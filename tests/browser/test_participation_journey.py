@@ -4,26 +4,18 @@ comment in admin, and the public sees the reason — every page accessible."""
 import re
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from playwright.sync_api import expect
 
 from ideas.models import Proposal
 from participation.models import Comment
 from tests.browser.axe import assert_accessible
-from tests.browser.totp import enter_code
-from tests.factories import PASSWORD, PillarFactory, StaffFactory, UserFactory
+from tests.browser.totp import log_in, with_totp
+from tests.factories import PillarFactory, StaffFactory, UserFactory
 from tests.ideas.conftest import make_process
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 TILES = re.compile(r"^https://tile\.openstreetmap\.org/")
-
-
-def log_in(page, email: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("E-Mail").fill(email)
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
 
 
 def log_out(page) -> None:
@@ -38,8 +30,7 @@ def test_propose_rate_comment_moderate_and_see_the_reason(page):
     UserFactory(email="anna@example.org", display_name="Anna")
     UserFactory(email="bernd@example.org", display_name="Bernd")
     moderator = StaffFactory(email="moderation@lohmar.de", is_superuser=True)
-    secret = generate_totp_secret()
-    TOTP.activate(moderator, secret)
+    secret = with_totp(moderator)
 
     # Anna submits a proposal and marks its place on the map.
     log_in(page, "anna@example.org")
@@ -74,8 +65,7 @@ def test_propose_rate_comment_moderate_and_see_the_reason(page):
     log_out(page)
 
     # The moderator logs in with a second factor and hides the comment in admin.
-    log_in(page, "moderation@lohmar.de")
-    enter_code(page, secret)
+    log_in(page, "moderation@lohmar.de", secret)
     page.goto("/admin/participation/comment/")
     comment = Comment.objects.get()
     page.locator(f"input[name=_selected_action][value='{comment.pk}']").check()

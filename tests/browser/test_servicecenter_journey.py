@@ -3,17 +3,15 @@ the department answers with a knowledge-base answer, the citizen reads it in the
 the e-mail only says that there is news. The staff pages are checked with axe on the way."""
 
 import re
-import time
 
 import pytest
-from allauth.mfa import app_settings
-from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
 from django.core import mail
 from playwright.sync_api import expect
 
 from servicecenter.models import KnowledgeArticle, Message, SlaPolicy, Ticket
 from tests.browser.axe import assert_accessible
-from tests.factories import PASSWORD, DepartmentFactory, StaffFactory, UserFactory
+from tests.browser.totp import log_in, with_totp
+from tests.factories import DepartmentFactory, StaffFactory, UserFactory
 from tests.servicecenter.conftest import make_agent
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -21,30 +19,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 ANSWER = "Für ein Gartenhaus bis 30 m³ brauchen Sie in NRW keine Baugenehmigung."
 
 
-def log_in(page, email: str, secret: str | None = None) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("E-Mail").fill(email)
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
-    if secret:
-        # A code is valid in its own period only: never type one just before it changes.
-        if time.time() % app_settings.TOTP_PERIOD > app_settings.TOTP_PERIOD - 3:
-            time.sleep(3)
-        counter = int(time.time()) // app_settings.TOTP_PERIOD
-        page.get_by_label("Code").fill(format_hotp_value(hotp_value(secret, counter)))
-        page.locator("button[type=submit]:not([form])").first.click()
-        expect(page.get_by_role("link", name="Abmelden")).to_be_visible()
-
-
 def log_out(page) -> None:
     page.goto("/accounts/logout/")
     page.get_by_role("button", name="Abmelden").click()
-
-
-def staff_with_totp(user):
-    secret = generate_totp_secret()
-    TOTP.activate(user, secret)
-    return secret
 
 
 def test_a_ticket_from_the_web_through_a_department_back_to_the_postbox(page):
@@ -54,9 +31,9 @@ def test_a_ticket_from_the_web_through_a_department_back_to_the_postbox(page):
     building = DepartmentFactory(name="Stadtentwicklung und Bauen", email="bauen@lohmar.example")
     UserFactory(email="anna@example.org", display_name="Anna")
     agent = make_agent(email="service@lohmar.example", display_name="Service Center Lohmar")
-    agent_secret = staff_with_totp(agent)
+    agent_secret = with_totp(agent)
     clerk = StaffFactory(email="bauamt@lohmar.example", department=building)
-    clerk_secret = staff_with_totp(clerk)
+    clerk_secret = with_totp(clerk)
     KnowledgeArticle.objects.create(
         title="Gartenhaus ohne Genehmigung",
         slug="gartenhaus",
@@ -135,7 +112,7 @@ def test_a_ticket_from_the_web_through_a_department_back_to_the_postbox(page):
 
 def test_the_staff_pages_in_their_error_states_are_accessible(page):
     agent = make_agent(email="service@lohmar.example")
-    secret = staff_with_totp(agent)
+    secret = with_totp(agent)
     log_in(page, "service@lohmar.example", secret)
     page.goto("/service/arbeitsplatz/neu/")
     page.get_by_label("Betreff").fill("Anruf")

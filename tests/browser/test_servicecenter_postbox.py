@@ -8,7 +8,8 @@ from playwright.sync_api import expect
 from servicecenter import services
 from servicecenter.models import LifeSituation, Ticket
 from tests.browser.axe import assert_accessible
-from tests.factories import PASSWORD, UserFactory
+from tests.browser.totp import log_in
+from tests.factories import UserFactory
 from tests.servicecenter.conftest import make_agent
 from tests.servicecenter.postbox_support import PDF
 
@@ -21,18 +22,15 @@ def citizen():
     return UserFactory(email="clara@example.org", display_name="Clara K.")
 
 
-def log_in(page, email="clara@example.org"):
-    page.goto("/accounts/login/")
-    page.get_by_label("E-Mail").fill(email)
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
+def log_in_as_clara(page):
+    log_in(page, "clara@example.org")
     expect(page.get_by_role("link", name="Abmelden")).to_be_visible()
 
 
 def test_a_citizen_asks_on_the_web_reads_the_answer_in_the_postbox_and_replies(
     page, citizen, tmp_path
 ):
-    log_in(page)
+    log_in_as_clara(page)
     page.goto("/service/anliegen/neu/")
     expect(page.get_by_role("heading", name="Anliegen an das Service Center")).to_be_visible()
     expect(page.get_by_label("E-Mail-Adresse")).to_have_count(0)  # the account is the contact
