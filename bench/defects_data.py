@@ -12,12 +12,11 @@ transaction; the supporter counters are computed from the rows afterwards.
 
 import argparse
 import json
-import random
 import sys
 import time
 from datetime import timedelta
 
-from ideas_data import ROOT, copy_rows, setup_django, step, weighted_picker
+from ideas_data import ROOT, BaseGenerator, setup_django, step, weighted_picker
 from psycopg import sql
 
 EMAIL_DOMAIN = "bench-defects.invalid"
@@ -64,26 +63,7 @@ REMOVE = [
 PATTERN = {"pattern": f"%@{EMAIL_DOMAIN}"}
 
 
-class Generator:
-    def __init__(self, args, connection) -> None:
-        from django.utils import timezone
-
-        self.args = args
-        self.connection = connection
-        self.chance = random.Random(args.seed)
-        self.now = timezone.now()
-        self.timings: list[tuple[str, float]] = []
-
-    def raw(self):
-        return self.connection.connection.cursor()
-
-    def next_id(self, table: str) -> int:
-        with self.raw() as cursor:
-            cursor.execute(
-                sql.SQL("SELECT coalesce(max(id), 0) + 1 FROM {}").format(sql.Identifier(table))
-            )
-            return cursor.fetchone()[0]
-
+class Generator(BaseGenerator):
     def remove_previous(self) -> None:
         with self.raw() as cursor:
             for statement in REMOVE:
@@ -186,8 +166,7 @@ class Generator:
                 )
 
         self.history = history
-        copy_rows(
-            self.raw,
+        self.copy(
             "defects_defectreport",
             [
                 "id",
@@ -224,8 +203,7 @@ class Generator:
 
     def status_history(self) -> None:
         first = self.next_id("defects_statusupdate")
-        copy_rows(
-            self.raw,
+        self.copy(
             "defects_statusupdate",
             ["id", "report_id", "from_status", "to_status", "note", "by_staff", "created_at"],
             ((first + n, *row) for n, row in enumerate(self.history)),
@@ -240,8 +218,7 @@ class Generator:
                 for k in range(min(40, int(self.chance.paretovariate(1.5)))):
                     email = f"auch-{report}-{k}@{EMAIL_DOMAIN}"
                     rows.append((first + len(rows), report, email, "", self.now, self.now))
-        copy_rows(
-            self.raw,
+        self.copy(
             "defects_support",
             ["id", "report_id", "email", "confirmation_hash", "confirmed_at", "created_at"],
             rows,

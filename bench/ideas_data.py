@@ -204,21 +204,17 @@ def copy_rows(cursor_factory, table: str, columns: list[str], rows) -> int:
     return count
 
 
-class Generator:
-    def __init__(self, args, connection) -> None:
-        from django.contrib.contenttypes.models import ContentType
-        from django.utils import timezone
+class BaseGenerator:
+    """What every bench generator needs: the seeded chance, the clock, COPY into the tables."""
 
-        from ideas.models import Proposal
+    def __init__(self, args, connection) -> None:
+        from django.utils import timezone
 
         self.args = args
         self.connection = connection
         self.chance = random.Random(args.seed)
         self.now = timezone.now()
-        self.proposal_type = ContentType.objects.get_for_model(Proposal).pk
         self.timings: list[tuple[str, float]] = []
-
-    # --- helpers --------------------------------------------------------------------------------
 
     def raw(self):
         """The psycopg cursor of Django's connection: same transaction, with `copy()`."""
@@ -236,6 +232,16 @@ class Generator:
 
     def moment_between(self, start: datetime, end: datetime) -> datetime:
         return start + (end - start) * self.chance.random()
+
+
+class Generator(BaseGenerator):
+    def __init__(self, args, connection) -> None:
+        from django.contrib.contenttypes.models import ContentType
+
+        from ideas.models import Proposal
+
+        super().__init__(args, connection)
+        self.proposal_type = ContentType.objects.get_for_model(Proposal).pk
 
     # --- steps ----------------------------------------------------------------------------------
 

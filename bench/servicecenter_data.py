@@ -13,7 +13,6 @@ transaction. `--replace` removes the tickets of an earlier run first.
 """
 
 import argparse
-import random
 import sys
 import time
 from datetime import timedelta
@@ -21,7 +20,7 @@ from datetime import timedelta
 from ideas_data import (
     EMAIL_DOMAIN,
     PASSWORD,
-    copy_rows,
+    BaseGenerator,
     setup_django,
     spread,
     step,
@@ -76,26 +75,7 @@ REMOVE = [
 ] + [sql.SQL("DELETE FROM servicecenter_ticket WHERE reference LIKE %(pattern)s")]
 
 
-class Generator:
-    def __init__(self, args, connection) -> None:
-        from django.utils import timezone
-
-        self.args = args
-        self.connection = connection
-        self.chance = random.Random(args.seed)
-        self.now = timezone.now()
-        self.timings: list[tuple[str, float]] = []
-
-    def raw(self):
-        return self.connection.connection.cursor()
-
-    def next_id(self, table: str) -> int:
-        with self.raw() as cursor:
-            cursor.execute(
-                sql.SQL("SELECT coalesce(max(id), 0) + 1 FROM {}").format(sql.Identifier(table))
-            )
-            return cursor.fetchone()[0]
-
+class Generator(BaseGenerator):
     def remove_previous(self) -> None:
         with self.raw() as cursor:
             for statement in REMOVE:
@@ -212,8 +192,7 @@ class Generator:
                     None,
                 )
 
-        copy_rows(
-            self.raw,
+        self.copy(
             "servicecenter_ticket",
             [
                 "id",
@@ -279,8 +258,7 @@ class Generator:
                     pk += 1
             self.message_count = pk - first
 
-        copy_rows(
-            self.raw,
+        self.copy(
             "servicecenter_message",
             [
                 "id",
@@ -299,8 +277,7 @@ class Generator:
 
     def history(self) -> None:
         first = self.next_id("servicecenter_ticketevent")
-        copy_rows(
-            self.raw,
+        self.copy(
             "servicecenter_ticketevent",
             ["id", "kind", "detail", "created_at", "actor_id", "ticket_id"],
             (
