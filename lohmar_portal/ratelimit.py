@@ -8,9 +8,13 @@ never lose a hit; with the local-memory cache (development) the limit holds per 
         return too_many_requests()
 """
 
+import ipaddress
 import time
 
+from allauth import app_settings as allauth_settings
+from allauth.account.adapter import get_adapter
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 
 KEY_PREFIX = "ratelimit"
 
@@ -39,11 +43,33 @@ def hit(key: str, limit: int, period_seconds: int) -> bool:
     return count <= limit
 
 
+def client_address(request) -> str:
+    """The client's address as allauth's own limits see it.
+
+    Behind a reverse proxy REMOTE_ADDR is the proxy, the same for everybody: with
+    ALLAUTH_TRUSTED_PROXY_COUNT set, the address comes from X-Forwarded-For (never trusted
+    otherwise, it is the client's to forge). An IPv6 client holds a whole prefix (/64) and
+    could hop between its addresses, so the prefix is what counts.
+    """
+    try:
+        address = get_adapter(request).get_client_ip(request)
+    except PermissionDenied:  # no address at all (not over TCP)
+        return ""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 6:
+        prefix = allauth_settings.RATE_LIMIT_IPV6_PREFIX
+        return str(ipaddress.IPv6Network(f"{ip}/{prefix}", strict=False).network_address)
+    return str(ip)
+
+
 def person_key(request) -> str:
     """Whom a per-person limit counts: the account when logged in, else the client address."""
     if request.user.is_authenticated:
         return f"user:{request.user.pk}"
-    return f"ip:{request.META.get('REMOTE_ADDR', '')}"
+    return f"ip:{client_address(request)}"
 
 
 def retry_after(period_seconds: int) -> int:

@@ -12,12 +12,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from . import services
+from . import ratelimit, services
 from .cache import cache_public_page
 from .forms import AccessibilityFeedbackForm, DeleteAccountForm, ProfileForm
 from .health import service_states
 from .models import LegalPage, User
 from .sections import account_sections, home_sections, render_sections
+
+HOUR = 3600
 
 
 @cache_public_page
@@ -147,18 +149,34 @@ def imprint(request: HttpRequest) -> HttpResponse:
     )
 
 
+def feedback_per_hour() -> int:
+    """How many barrier reports one person (account, else address) may send per hour."""
+    return getattr(settings, "PORTAL_FEEDBACK_PER_HOUR", 5)
+
+
 def accessibility(request: HttpRequest) -> HttpResponse:
     """The accessibility statement with its feedback form (BITV 2.0 § 7)."""
     form = AccessibilityFeedbackForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        services.send_accessibility_feedback(**form.cleaned_data)
-        messages.success(
-            request,
-            _("Vielen Dank. Ihre Rückmeldung ist bei der Stadt eingegangen."),
-        )
-        return redirect("accessibility")
     status = 400 if request.method == "POST" else 200
-    return render(
+    if request.method == "POST" and form.is_valid():
+        key = f"feedback:{ratelimit.person_key(request)}"
+        if ratelimit.hit(key, feedback_per_hour(), HOUR):
+            services.send_accessibility_feedback(**form.cleaned_data)
+            messages.success(
+                request,
+                _("Vielen Dank. Ihre Rückmeldung ist bei der Stadt eingegangen."),
+            )
+            return redirect("accessibility")
+        # Each report is an e-mail to the city: nobody may flood its inbox through the form.
+        form.add_error(
+            None,
+            _(
+                "Von Ihrem Anschluss kamen in der letzten Stunde sehr viele Rückmeldungen. Bitte "
+                "versuchen Sie es später noch einmal oder schreiben Sie uns eine E-Mail."
+            ),
+        )
+        status = 429
+    response = render(
         request,
         "lohmar_portal/legal_accessibility.html",
         {
@@ -168,6 +186,9 @@ def accessibility(request: HttpRequest) -> HttpResponse:
         },
         status=status,
     )
+    if status == 429:
+        response["Retry-After"] = str(ratelimit.retry_after(HOUR))
+    return response
 
 
 class ConfirmEmailView(allauth_views.ConfirmEmailView):

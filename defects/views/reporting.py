@@ -318,7 +318,9 @@ def report_support(request: HttpRequest, reference: str) -> HttpResponse:
         f"defects:support:{ratelimit.person_key(request)}", supports_per_hour(), HOUR
     ):
         form.add_error(None, _("Zu viele Anfragen. Bitte versuchen Sie es später noch einmal."))
-        return _render_support(request, report, form, status=429)
+        response = _render_support(request, report, form, status=429)
+        response["Retry-After"] = str(ratelimit.retry_after(HOUR))
+        return response
     already = user.is_authenticated and report.supports.filter(user=user).exists()
     try:
         services.support_report(

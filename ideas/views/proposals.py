@@ -1,12 +1,15 @@
 """The proposal pages: list, detail, submit, edit, withdraw, and the participation posts on them.
 
 Views are adapters: they read with the selectors, write through the services, and turn a
-PermissionDenied into 403 and a ValidationError into the form's errors (400).
+PermissionDenied into 403 and a ValidationError into the form's errors (400). Submitting,
+commenting and reporting are limited per person and hour (429 with the form and a message).
 """
 
 import random
 from functools import partial
+from typing import NamedTuple
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,6 +20,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from lohmar_portal import ratelimit
 from lohmar_portal.cache import cache_public_page
 from lohmar_portal.forms import add_service_errors
 from lohmar_portal.pagination import CappedPaginator
@@ -37,6 +41,62 @@ from ..models import Proposal, ProposalImage
 from ..permissions import can_edit_proposal, can_withdraw_proposal
 
 PER_PAGE = 20
+HOUR = 3600
+
+
+def proposals_per_hour() -> int:
+    """How many proposals one person may submit per hour."""
+    return getattr(settings, "IDEAS_PROPOSALS_PER_HOUR", 10)
+
+
+def comments_per_hour() -> int:
+    """How many comments and replies one person may write per hour (moderators: no limit)."""
+    return getattr(settings, "IDEAS_COMMENTS_PER_HOUR", 30)
+
+
+def flags_per_hour() -> int:
+    """How many contributions one person may report to the moderators per hour."""
+    return getattr(settings, "IDEAS_FLAGS_PER_HOUR", 20)
+
+
+class Limit(NamedTuple):
+    """A per-person hourly limit on a kind of post, and what a refused post is told."""
+
+    kind: str
+    per_hour: int
+    message: str
+
+    def allows(self, request: HttpRequest) -> bool:
+        return ratelimit.hit(
+            f"ideas:{self.kind}:{ratelimit.person_key(request)}", self.per_hour, HOUR
+        )
+
+
+def _too_many(response: HttpResponse) -> HttpResponse:
+    response["Retry-After"] = str(ratelimit.retry_after(HOUR))
+    return response
+
+
+def _comment_limit() -> Limit:
+    return Limit(
+        "comment",
+        comments_per_hour(),
+        _(
+            "Sie haben in der letzten Stunde sehr viele Kommentare geschrieben. Bitte versuchen "
+            "Sie es später noch einmal."
+        ),
+    )
+
+
+def _flag_limit() -> Limit:
+    return Limit(
+        "flag",
+        flags_per_hour(),
+        _(
+            "Sie haben in der letzten Stunde sehr viele Beiträge gemeldet. Bitte versuchen Sie es "
+            "später noch einmal."
+        ),
+    )
 
 
 @cache_public_page
@@ -134,7 +194,19 @@ def proposal_create(request: HttpRequest) -> HttpResponse:
             )
         return render(request, "ideas/proposal_closed.html")
     form = ProposalForm(request.POST or None, request.FILES or None, processes=processes)
+    limit = Limit(
+        "proposal",
+        proposals_per_hour(),
+        _(
+            "Sie haben in der letzten Stunde sehr viele Vorschläge eingereicht. Bitte versuchen "
+            "Sie es später noch einmal."
+        ),
+    )
     if request.method == "POST" and form.is_valid():
+        if not limit.allows(request):
+            form.add_error(None, limit.message)
+            context = {"form": form}
+            return _too_many(render(request, "ideas/proposal_form.html", context, status=429))
         data = form.cleaned_data
         try:
             proposal = services.submit_proposal(
@@ -218,9 +290,20 @@ def proposal_withdraw(request: HttpRequest, reference: str) -> HttpResponse:
     return render(request, "ideas/proposal_withdraw.html", {"proposal": proposal})
 
 
-def _participate(request: HttpRequest, proposal: Proposal, form: Form, form_name: str, action):
-    """Run one participation service; show the detail page with the form's errors on failure."""
+def _participate(
+    request: HttpRequest,
+    proposal: Proposal,
+    form: Form,
+    form_name: str,
+    action,
+    limit: Limit | None = None,
+):
+    """Run one participation service; show the detail page with the form's errors on failure
+    (429 when the person is over the limit)."""
     if form.is_valid():
+        if limit is not None and not limit.allows(request):
+            form.add_error(None, limit.message)
+            return _too_many(_render_detail(request, proposal, status=429, **{form_name: form}))
         try:
             message = action(form.cleaned_data)
         except ValidationError as error:
@@ -273,7 +356,8 @@ def comment(request: HttpRequest, reference: str) -> HttpResponse:
         )
         return _("Ihr Kommentar ist veröffentlicht.")
 
-    return _participate(request, proposal, form, "comment_form", action)
+    limit = None if can_moderate(request.user) else _comment_limit()
+    return _participate(request, proposal, form, "comment_form", action, limit)
 
 
 @login_required
@@ -285,7 +369,9 @@ def flag_proposal(request: HttpRequest, reference: str) -> HttpResponse:
         participation.flag(user=request.user, target=proposal, reason=data["reason"])
         return _("Danke für Ihre Meldung. Die Moderation sieht sich den Beitrag an.")
 
-    return _participate(request, proposal, FlagForm(request.POST), "flag_form", action)
+    return _participate(
+        request, proposal, FlagForm(request.POST), "flag_form", action, _flag_limit()
+    )
 
 
 @login_required
@@ -357,7 +443,12 @@ def comment_flag(request: HttpRequest, comment_id: int) -> HttpResponse:
     if comment.is_deleted or not can_flag(request.user, comment):
         raise PermissionDenied(_("Sie können diesen Kommentar nicht melden."))
     form = FlagForm(request.POST or None)
+    limit = _flag_limit()
     if request.method == "POST" and form.is_valid():
+        if not limit.allows(request):
+            form.add_error(None, limit.message)
+            context = {"form": form, "comment": comment, "proposal": proposal}
+            return _too_many(render(request, "ideas/comment_flag.html", context, status=429))
         try:
             participation.flag(
                 user=request.user, target=comment, reason=form.cleaned_data["reason"]
