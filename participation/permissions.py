@@ -55,11 +55,22 @@ def can_comment(user, target, when=None) -> bool:
     )
 
 
+def _in_sight(user, target) -> bool:
+    """A contribution to a process that is not public exists for moderators only."""
+    process = getattr(target, "process", None)
+    return process is None or process.is_public or can_moderate(user)
+
+
 def can_flag(user, target) -> bool:
     """Anyone logged in may report a visible contribution that is not their own."""
     author_id = getattr(target, "author_id", None)
-    return is_citizen(user) and not target.is_hidden and author_id != user.pk
+    return (
+        is_citizen(user)
+        and not target.is_hidden
+        and author_id != user.pk
+        and _in_sight(user, target)
+    )
 
 
 def can_follow(user, target) -> bool:
-    return is_citizen(user) and not target.is_hidden
+    return is_citizen(user) and not target.is_hidden and _in_sight(user, target)

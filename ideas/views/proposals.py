@@ -184,6 +184,15 @@ def _proposal_for_action(reference: str | None = None, *, pk: int | None = None)
     return get_object_or_404(Proposal.objects.select_related("process"), **lookup)
 
 
+def _visible_proposal(request: HttpRequest, reference: str) -> Proposal:
+    """A proposal to act on, as its page shows it: in a process that is not public it does
+    not exist but for moderators (a post must not tell that it is there)."""
+    proposal = _proposal_for_action(reference)
+    if not (proposal.process.is_public or can_moderate(request.user)):
+        raise Http404
+    return proposal
+
+
 @login_required
 def proposal_create(request: HttpRequest) -> HttpResponse:
     processes = selectors.open_processes_for_submission()
@@ -236,7 +245,7 @@ def proposal_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def proposal_edit(request: HttpRequest, reference: str) -> HttpResponse:
-    proposal = _proposal_for_action(reference)
+    proposal = _visible_proposal(request, reference)
     if not can_edit_proposal(request.user, proposal):
         raise PermissionDenied(_("Dieser Vorschlag kann nicht mehr bearbeitet werden."))
     initial = {
@@ -280,7 +289,7 @@ def proposal_edit(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 def proposal_withdraw(request: HttpRequest, reference: str) -> HttpResponse:
-    proposal = _proposal_for_action(reference)
+    proposal = _visible_proposal(request, reference)
     if not can_withdraw_proposal(request.user, proposal):
         raise PermissionDenied(_("Dieser Vorschlag kann nicht mehr zurückgezogen werden."))
     if request.method == "POST":
@@ -317,7 +326,7 @@ def _participate(
 @login_required
 @require_POST
 def rate(request: HttpRequest, reference: str) -> HttpResponse:
-    proposal = _proposal_for_action(reference)
+    proposal = _visible_proposal(request, reference)
 
     def action(data):
         participation.rate(user=request.user, target=proposal, value=data["value"])
@@ -329,7 +338,7 @@ def rate(request: HttpRequest, reference: str) -> HttpResponse:
 @login_required
 @require_POST
 def withdraw_rating(request: HttpRequest, reference: str) -> HttpResponse:
-    proposal = _proposal_for_action(reference)
+    proposal = _visible_proposal(request, reference)
     participation.withdraw_rating(user=request.user, target=proposal)
     messages.success(request, _("Ihre Bewertung ist zurückgenommen."))
     return redirect(proposal)
@@ -338,7 +347,7 @@ def withdraw_rating(request: HttpRequest, reference: str) -> HttpResponse:
 @login_required
 @require_POST
 def comment(request: HttpRequest, reference: str) -> HttpResponse:
-    proposal = _proposal_for_action(reference)
+    proposal = _visible_proposal(request, reference)
     form = CommentForm(request.POST)
 
     def action(data):
@@ -363,7 +372,7 @@ def comment(request: HttpRequest, reference: str) -> HttpResponse:
 @login_required
 @require_POST
 def flag_proposal(request: HttpRequest, reference: str) -> HttpResponse:
-    proposal = _proposal_for_action(reference)
+    proposal = _visible_proposal(request, reference)
 
     def action(data):
         participation.flag(user=request.user, target=proposal, reason=data["reason"])
@@ -377,7 +386,7 @@ def flag_proposal(request: HttpRequest, reference: str) -> HttpResponse:
 @login_required
 @require_POST
 def follow(request: HttpRequest, reference: str) -> HttpResponse:
-    proposal = _proposal_for_action(reference)
+    proposal = _visible_proposal(request, reference)
     if request.POST.get("follow") == "0":
         participation.unfollow(user=request.user, target=proposal)
         messages.success(request, _("Sie folgen diesem Vorschlag nicht mehr."))
