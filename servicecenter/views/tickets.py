@@ -42,7 +42,8 @@ def tickets_per_hour_account() -> int:
 
 
 def link_replies_per_hour() -> int:
-    """How many answers one ticket may receive per hour through its secret link."""
+    """How many answers one ticket may receive per hour on the web (secret link or postbox);
+    each one e-mails whoever works the ticket."""
     return getattr(settings, "SERVICECENTER_LINK_REPLIES_PER_HOUR", 30)
 
 
@@ -175,9 +176,7 @@ def _reply(request: HttpRequest, ticket: Ticket, token: str | None) -> HttpRespo
     form = ReplyForm(request.POST, request.FILES)
     if not form.is_valid():
         return form
-    if token and not ratelimit.hit(
-        f"servicecenter:link-reply:{ticket.pk}", link_replies_per_hour(), HOUR
-    ):
+    if not ratelimit.hit(f"servicecenter:link-reply:{ticket.pk}", link_replies_per_hour(), HOUR):
         form.add_error(
             None,
             _(

@@ -22,6 +22,7 @@ from participation import services as participation
 from participation.models import Comment, Flag
 from servicecenter import services as sc_services
 from servicecenter.models import Appointment, Channel, Ticket
+from tests.browser.totp import current_code, with_totp
 from tests.defects.conftest import IN_LOHMAR, make_category, make_report
 from tests.factories import PASSWORD, PillarFactory, UserFactory
 from tests.ideas.conftest import make_process, make_proposal
@@ -92,6 +93,25 @@ def test_failed_logins_lock_the_account_for_a_while_but_not_others(settings):
     assert "Zu viele fehlgeschlagene Anmeldeversuche" in text(response)
     # Another account from the same address is not locked out.
     assert login(other.email).status_code == 302
+
+
+def test_second_factor_codes_cannot_be_guessed(settings):
+    """Six digits are quickly tried: wrong codes lock the code step of the account too."""
+    limits(settings, login_failed="10/m/ip,2/5m/key")
+    staff = UserFactory(is_staff=True)
+    secret = with_totp(staff)
+    client = Client()
+    response = client.post("/accounts/login/", {"login": staff.email, "password": PASSWORD})
+    assert response["Location"].startswith("/accounts/2fa/authenticate/")
+    right = current_code(secret)
+    wrong = f"{(int(right) + 1) % 1_000_000:06d}"
+    for _ in range(2):
+        response = client.post("/accounts/2fa/authenticate/", {"code": wrong})
+        assert response.status_code == 200
+    response = client.post("/accounts/2fa/authenticate/", {"code": right})
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
+    assert "Zu viele fehlgeschlagene Anmeldeversuche" in text(response)
 
 
 def signup(n: int, address: str = "127.0.0.1"):
@@ -368,6 +388,23 @@ def test_answers_by_secret_link_are_limited_per_ticket(settings):
     assert not ticket.messages.filter(text="Nachricht 3").exists()
     other_url = reverse("servicecenter:ticket_access", args=[other.reference, other_token])
     assert Client().post(other_url, {"text": "Andere"}).status_code == 302
+
+
+def test_answers_from_the_postbox_are_limited_per_ticket_too(settings):
+    """Each answer e-mails whoever works the ticket: an account must not flood them either."""
+    settings.SERVICECENTER_LINK_REPLIES_PER_HOUR = 2
+    citizen = UserFactory()
+    ticket, _token = sc_services.open_ticket(
+        actor=citizen, subject="Ummeldung", text="Wie geht das?", channel=Channel.WEB
+    )
+    client = logged_in(citizen)
+    url = f"/service/anliegen/{ticket.reference}/"
+    for n in range(2):
+        assert client.post(url, {"text": f"Nachricht {n}"}).status_code == 302
+    response = client.post(url, {"text": "Nachricht 3"})
+    assert_refused(response, "sehr viele Nachrichten", "später noch einmal")
+    assert "Nachricht 3" in text(response)
+    assert not ticket.messages.filter(text="Nachricht 3").exists()
 
 
 def test_bookings_are_limited_per_person(settings):
