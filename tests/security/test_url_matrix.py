@@ -33,7 +33,6 @@ OK = 200
 MOVED = "moved permanently"  # 301
 REDIRECT = "redirect"  # 302 anywhere but a login page
 LOGIN = "login"  # 302 to /accounts/login/ or /admin/login/ (which sends citizens home)
-BAD = 400
 UNAUTHORIZED = 401
 FORBIDDEN = 403
 NOT_FOUND = 404
@@ -472,6 +471,24 @@ def test_every_entry_names_a_url_pattern_of_the_project():
     assert not stale, f"entries for URL patterns that no longer exist: {stale}"
     labels = {admin_model(pattern) for pattern in PATTERNS} - {None}
     assert not sorted(set(ADMIN_MODELS) - labels), "admin models that are no longer registered"
+
+
+@pytest.mark.parametrize(
+    ("key", "route"),
+    [
+        ("ideas:neue_seite", "neue-seite/"),  # a new page of an app
+        ("admin:ideas_statuschange_changelist", "admin/ideas/statuschange/"),  # a new model admin
+        ("admin:ideas_proposal_neu", "admin/ideas/proposal/<int:pk>/neu/"),  # a new admin view
+    ],
+)
+def test_a_url_without_an_entry_has_none(key, route):
+    """What test_get_outcome_per_role fails on: a pattern nobody has decided about."""
+    assert (
+        entry(
+            Pattern(key=key, name=key, route=route, callback=test_a_url_without_an_entry_has_none)
+        )
+        is None
+    )
 
 
 @pytest.mark.django_db
