@@ -13,7 +13,9 @@ Most data is written through the services and factories; per app one field goes 
 real form. E-mails are plain text and not part of this test.
 """
 
+import io
 import json
+import zipfile
 from datetime import timedelta
 from urllib.parse import quote
 
@@ -32,6 +34,7 @@ from defects.open311.keys import create_api_client
 from defects.services import NewPhoto
 from ideas import services as ideas_services
 from ideas.models import Proposal, RoadmapProject
+from lohmar_portal import services as lohmar_services
 from lohmar_portal.models import LegalPage
 from participation import services as participation
 from participation.models import Channel as ParticipationChannel
@@ -397,6 +400,26 @@ def test_names_entered_in_the_account_form_are_shown_as_text(page, live_server, 
     inert.check(short_payload("Profilname"), payload("Profil-Realname"))
     log_in(page, live_server, None)
     inert.visit(proposal.get_absolute_url(), short_payload("Profilname"))
+
+
+def test_the_readable_summary_in_the_data_export_shows_the_payloads_as_text(page, inert):
+    """uebersicht.html in the downloaded ZIP is opened in a browser from the disk."""
+    data = proposal_data()
+    author = data["author"]
+    name = lohmar_services.build_data_export(author)
+    with lohmar_services.open_data_export(user=author, name=name) as file:
+        content = file.read()
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        summary = archive.read("uebersicht.html").decode()
+    page.set_content(summary)
+    inert.check(
+        short_payload("Autorin"),
+        payload("Realname"),
+        payload("Titel"),
+        long_payload("Beschreibung"),
+        long_payload("Antwortkommentar"),
+        where="uebersicht.html",
+    )
 
 
 def test_the_map_popup_shows_a_proposal_title_and_pillar_as_text(page, inert):
