@@ -16,6 +16,13 @@ class PortalAdminSite(admin.AdminSite):
     def has_permission(self, request: HttpRequest) -> bool:
         return super().has_permission(request) and is_mfa_enabled(request.user)
 
+    def password_change(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        """Passwords change in the account area (allauth: rate limits, notification e-mail)."""
+        return redirect("account_change_password")
+
+    def password_change_done(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        return redirect("account_change_password")
+
     def login(self, request: HttpRequest, extra_context=None) -> HttpResponse:
         """Everybody logs in through allauth (rate limits, MFA prompt); there is no second form."""
         next_url = request.GET.get("next") or request.path

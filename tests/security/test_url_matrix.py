@@ -282,8 +282,9 @@ MATRIX: dict[str, dict] = {
     "admin:index": ADMIN_SITE,
     "admin:login": expect(REDIRECT, anonymous=LOGIN),  # allauth's login; staff to the index
     "admin:logout": expect(NOT_ALLOWED, anonymous=REDIRECT, citizens=REDIRECT),  # POST only
-    "admin:password_change": ADMIN_SITE,
-    "admin:password_change_done": ADMIN_SITE,
+    # Passwords change through allauth in the account area (rate limits, notification).
+    "admin:password_change": expect(REDIRECT, anonymous=LOGIN, citizens=LOGIN),
+    "admin:password_change_done": expect(REDIRECT, anonymous=LOGIN, citizens=LOGIN),
     "admin:autocomplete": expect(FORBIDDEN, anonymous=LOGIN, citizens=LOGIN),  # no field given
     "admin:jsi18n": ADMIN_SITE,
     "admin:view_on_site": {"a proposal": expect(REDIRECT, anonymous=LOGIN, citizens=LOGIN)},
