@@ -43,7 +43,7 @@ from servicecenter import booking
 from servicecenter import services as sc_services
 from servicecenter.models import Channel, KnowledgeArticle, LifeSituation, Ticket
 from tests.browser.test_maps import no_tiles
-from tests.defects.conftest import IN_LOHMAR, make_category
+from tests.defects.conftest import IN_LOHMAR, make_category, make_report
 from tests.defects.photos import jpeg_bytes
 from tests.factories import (
     DepartmentFactory,
@@ -601,6 +601,27 @@ def test_the_defect_map_popup_shows_the_category_as_text(page, inert):
         f"{data['report'].reference}: {short_payload('Kategorie')}"
     )
     inert.check(where="the defect map's popup")
+
+
+def test_reports_nearby_in_the_form_show_their_texts_as_text(page, inert):
+    """The form fetches open reports near the chosen point (JSON) and lists them."""
+    category = make_category(name=short_payload("Nahe"))
+    report = make_report(
+        category=category,
+        latitude=IN_LOHMAR[0],
+        longitude=IN_LOHMAR[1],
+        description=long_payload("Nahe Meldung"),
+        address=payload("Nahe Adresse"),
+    )
+    inert.visit("/maengel/melden/")
+    page.locator("[data-point-picker] .leaflet-container").wait_for()
+    page.locator(".portal-map--picker").click()  # the map opens on the town centre
+    page.locator("input[name=category]").first.check()
+    nearby = page.locator("#defect-nearby")
+    expect(nearby).to_be_visible()
+    assert f"{report.reference} – {short_payload('Nahe')}" in nearby.inner_text()
+    # The list shows the first 200 characters of a description.
+    inert.check(payload("Nahe Meldung"), payload("Nahe Adresse"), where="the reports nearby")
 
 
 def test_a_defect_reported_in_the_form_is_shown_as_text(page, live_server, inert):
