@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 PYTEST_WORKERS ?= auto
 
-.PHONY: run setup test lint format messages check worker beat clean
+.PHONY: run setup test lint format messages check worker beat clean bench
 
 run: setup ## Set up, migrate the embedded database, load the demo data, serve on 127.0.0.1:8000
 	$(MANAGE) migrate --noinput
@@ -52,6 +52,9 @@ messages: setup ## Extract translatable strings into locale/de and locale/en
 
 check: setup ## Django's system checks
 	$(MANAGE) check
+
+bench: $(VENV)/.installed ## Benchmark on PostgreSQL (BENCH_DATABASE_URL): data, gunicorn, wrk; writes bench/RESULTS.md
+	$(BIN)/python bench/run_all.py
 
 worker: setup ## A Celery worker (needs REDIS_URL)
 	$(BIN)/celery -A lohmar_portal worker -l INFO

@@ -10,6 +10,9 @@ script; afterwards the rated proposals' counters are checked against their ratin
 Needs wrk (`apt-get install wrk`). Uses DATABASE_URL / REDIS_URL from the environment like the
 portal does (PostgreSQL gives the figures that matter). Prints requests/s, p50, p99, queries per
 request and the ratio to the bare view, as a Markdown table.
+
+The pieces (`serve`, `wrk`, `count_queries`, `rating_sessions`, …) are imported by
+bench/run_all.py, which measures every page in one run.
 """
 
 import argparse
@@ -23,46 +26,147 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PORT = 8765
+BARE = "/bench/bare/"
 DEFAULT_PATHS = ["/", "/strategie/", "/strategie/digital-nah-dran/", "/healthz"]
 
 
-def _django_env() -> dict[str, str]:
+def django_env() -> dict[str, str]:
+    """The environment of every Django process of the benchmark: the bench settings."""
     return {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", "PYTHONPATH": str(ROOT)}
+
+
+_django_env = django_env  # the name used before the refactoring
+
+
+def in_django(function: str, *args, module: str = "bench.loadtest"):
+    """Run `module.function(*args)` in a Django process with the bench settings; its JSON back.
+
+    The function prints its result as JSON on the last line of its output.
+    """
+    code = f"from {module} import {function}; {function}(*{args!r})"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=django_env(),
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode:
+        sys.exit(result.stderr.strip().splitlines()[-1])
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+_in_django = in_django
+
+
+def setup_django() -> None:
+    import django
+
+    django.setup()
+
+
+# --- Queries per request (in a Django process) --------------------------------------------------
+
+
+def count_queries(requests: list[tuple[str, str | None]]) -> None:
+    """Per (path, cookie): status, size and the queries of one rendering not served from a cache.
+
+    Each page is requested once to warm what does not depend on the content (sessions,
+    permissions), then the content version is bumped, as after any write, and the page is
+    requested again while the queries are counted. Prints a JSON list.
+    """
+    setup_django()
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from lohmar_portal.cache import bump_content_version
+
+    results = []
+    for path, cookie in requests:
+        client = Client(HTTP_HOST="127.0.0.1", HTTP_COOKIE=cookie or "")
+        client.get(path)
+        bump_content_version()
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(path)
+        results.append(
+            {
+                "queries": len(queries),
+                "status": response.status_code,
+                "bytes": len(response.content),
+            }
+        )
+    print(json.dumps(results))
 
 
 def queries_per_request(path: str, cookie: str | None = None) -> int:
     """Count the queries one request runs when rendered, not served from the page cache."""
-    code = (
-        "import django; django.setup()\n"
-        "from django.db import connection\n"
-        "from django.test import Client\n"
-        "from django.test.utils import CaptureQueriesContext\n"
-        "from lohmar_portal.cache import bump_content_version\n"
-        f"client = Client(HTTP_HOST='127.0.0.1', HTTP_COOKIE={cookie or ''!r})\n"
-        f"client.get({path!r})\n"
-        "bump_content_version()\n"
-        "with CaptureQueriesContext(connection) as ctx:\n"
-        f"    client.get({path!r})\n"
-        "print(len(ctx))\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
+    return in_django("count_queries", [(path, cookie)])[0]["queries"]
+
+
+# --- The server and the load generator ----------------------------------------------------------
+
+
+@contextmanager
+def serve(*, port: int = PORT, workers: int = 2) -> Iterator[subprocess.Popen]:
+    """gunicorn with sync workers and the bench settings, as production runs the portal."""
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "lohmar_portal.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--worker-class",
+            "sync",
+            "--log-level",
+            "warning",
+        ],
         cwd=ROOT,
-        env=_django_env(),
-        capture_output=True,
-        text=True,
-        check=True,
+        env=django_env(),
+        start_new_session=True,
     )
-    return int(result.stdout.strip().splitlines()[-1])
+    try:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}{BARE}", timeout=1)
+                break
+            except OSError:
+                if server.poll() is not None:
+                    sys.exit(f"gunicorn stopped (exit code {server.returncode}).")
+                time.sleep(0.1)
+        else:
+            sys.exit(f"gunicorn did not answer on port {port}.")
+        yield server
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=20)
 
 
 def _millis(value: str) -> float:
     number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", value).groups()
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def parse_wrk(output: str) -> dict[str, float]:
+    """requests/s, p50 and p99 in ms, and the count of answers other than 2xx/3xx."""
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    failed = re.search(r"Socket errors: .*?timeout (\d+)", output)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p50": _millis(re.search(r"^\s+50%\s+(\S+)", output, re.M).group(1)),
+        "p99": _millis(re.search(r"^\s+99%\s+(\S+)", output, re.M).group(1)),
+        "errors": (int(errors.group(1)) if errors else 0) + (int(failed.group(1)) if failed else 0),
+    }
 
 
 def wrk(
@@ -72,7 +176,9 @@ def wrk(
     connections: int,
     script: str | None = None,
     cookie: str | None = None,
+    port: int | None = None,
 ) -> dict[str, float]:
+    """Drive wrk at one path for `duration` seconds; the figures of `parse_wrk`."""
     output = subprocess.run(
         [
             "wrk",
@@ -82,46 +188,23 @@ def wrk(
             "-t2",
             *(["-s", script] if script else []),
             *(["-H", f"Cookie: {cookie}"] if cookie else []),
-            f"http://127.0.0.1:{PORT}{path}",
+            f"http://127.0.0.1:{port or PORT}{path}",
         ],
         capture_output=True,
         text=True,
         check=True,
     ).stdout
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    return {
-        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
-        "p50": _millis(re.search(r"^\s+50%\s+(\S+)", output, re.M).group(1)),
-        "p99": _millis(re.search(r"^\s+99%\s+(\S+)", output, re.M).group(1)),
-        "errors": int(errors.group(1)) if errors else 0,
-    }
+    return parse_wrk(output)
 
 
-# --- POST of a rating --------------------------------------------------------------------------
-
-
-def _in_django(function: str, *args) -> dict:
-    """Run one of the functions below in a Django process with the bench settings; JSON back."""
-    code = f"from bench.loadtest import {function}; {function}(*{args!r})"
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env=_django_env(),
-        capture_output=True,
-        text=True,
-    )
-    if result.returncode:
-        sys.exit(result.stderr.strip().splitlines()[-1])
-    return json.loads(result.stdout.strip().splitlines()[-1])
+# --- Logged-in users and the POST of a rating (in a Django process) -----------------------------
 
 
 def rating_sessions(sessions: int, proposals: int) -> None:
     """Log bench users in (sessions in the database), pick open proposals; print JSON."""
     import secrets
 
-    import django
-
-    django.setup()
+    setup_django()
     from django.conf import settings
     from django.db import connection
     from django.test import Client
@@ -180,9 +263,7 @@ def rating_sessions(sessions: int, proposals: int) -> None:
 
 def user_session(email: str) -> None:
     """Log one user in (a session in the database, as a real login makes); print its cookie."""
-    import django
-
-    django.setup()
+    setup_django()
     from django.conf import settings
     from django.test import Client
 
@@ -199,9 +280,7 @@ def user_session(email: str) -> None:
 
 def rating_counters_differ(references: list[str]) -> None:
     """Print how many of the proposals have counters that differ from their rating rows."""
-    import django
-
-    django.setup()
+    setup_django()
     from django.db.models import Count, Sum
 
     from ideas.models import Proposal
@@ -266,8 +345,23 @@ def rating_script(fixture: dict) -> str:
     return script.name
 
 
+# --- The table -----------------------------------------------------------------------------------
+
+
+def markdown_table(rows: list[tuple[str, dict, int]], bare: dict) -> str:
+    lines = [
+        "| page | requests/s | p50 ms | p99 ms | queries | vs bare | non-2xx |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for path, figures, queries in rows:
+        lines.append(
+            f"| {path} | {figures['rps']:.0f} | {figures['p50']:.2f} | {figures['p99']:.2f} "
+            f"| {queries} | {figures['rps'] / bare['rps']:.0%} | {figures['errors']} |"
+        )
+    return "\n".join(lines)
+
+
 def main() -> None:
-    global PORT  # --port sets it once for the whole run
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("paths", nargs="*", default=DEFAULT_PATHS)
     parser.add_argument("--duration", type=int, default=10)
@@ -294,93 +388,45 @@ def main() -> None:
         help="request the pages only as this logged-in user (e.g. the bench agent)",
     )
     args = parser.parse_args()
-    PORT = args.port
     if not shutil.which("wrk"):
         sys.exit("wrk is needed: apt-get install wrk")
     fixture = script = citizen = None
     if args.post_rating:
-        fixture = _in_django("rating_sessions", args.sessions, args.proposals)
+        fixture = in_django("rating_sessions", args.sessions, args.proposals)
         script = rating_script(fixture)
     if args.as_citizen:
-        citizen = _in_django("rating_sessions", 1, 1)["cookies"][0]
-    user = _in_django("user_session", args.as_user)["cookie"] if args.as_user else None
+        citizen = in_django("rating_sessions", 1, 1)["cookies"][0]
+    user = in_django("user_session", args.as_user)["cookie"] if args.as_user else None
+    pages = [(f"{path} (as {args.as_user})" if user else path, path, user) for path in args.paths]
+    pages += [(f"{path} (logged in)", path, citizen) for path in args.paths if citizen]
+    counts = in_django("count_queries", [(path, cookie) for _, path, cookie in pages])
 
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "lohmar_portal.wsgi",
-            "--bind",
-            f"127.0.0.1:{PORT}",
-            "--workers",
-            str(args.workers),
-            "--worker-class",
-            "sync",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=_django_env(),
-        start_new_session=True,
-    )
+    load = {"duration": args.duration, "connections": args.connections, "port": args.port}
+    rows = []
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{PORT}/bench/bare/", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
-        rows = []
-        bare = wrk("/bench/bare/", duration=args.duration, connections=args.connections)
-        rows.append(("/bench/bare/ (bare view)", bare, 0))
-        for path in args.paths:
-            wrk(path, duration=1, connections=args.connections, cookie=user)  # warm up
-            rows.append(
-                (
-                    f"{path} (as {args.as_user})" if user else path,
-                    wrk(path, duration=args.duration, connections=args.connections, cookie=user),
-                    queries_per_request(path, user),
+        with serve(port=args.port, workers=args.workers):
+            bare = wrk(BARE, **load)
+            rows.append(("/bench/bare/ (bare view)", bare, 0))
+            for (label, path, cookie), count in zip(pages, counts, strict=True):
+                wrk(path, **{**load, "duration": 1}, cookie=cookie)  # warm up
+                rows.append((label, wrk(path, **load, cookie=cookie), count["queries"]))
+            if script:
+                label = (
+                    f"POST rating ({len(fixture['cookies'])} users, "
+                    f"{len(fixture['paths'])} proposals)"
                 )
-            )
-        for path in args.paths if citizen else []:
-            rows.append(
-                (
-                    f"{path} (logged in)",
-                    wrk(path, duration=args.duration, connections=args.connections, cookie=citizen),
-                    queries_per_request(path, citizen),
-                )
-            )
-        if script:
-            label = (
-                f"POST rating ({len(fixture['cookies'])} users, {len(fixture['paths'])} proposals)"
-            )
-            rows.append(
-                (
-                    label,
-                    wrk("/", duration=args.duration, connections=args.connections, script=script),
-                    fixture["queries"],
-                )
-            )
+                rows.append((label, wrk("/", **load, script=script), fixture["queries"]))
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=20)
         if script:
             os.unlink(script)
 
     print(
         f"\n{args.workers} sync gunicorn workers, {args.connections} connections, "
-        f"{args.duration} s each, database {_django_env().get('DATABASE_URL', 'SQLite')}\n"
+        f"{args.duration} s each, database {django_env().get('DATABASE_URL', 'SQLite')}\n"
     )
-    print("| page | requests/s | p50 ms | p99 ms | queries | vs bare | non-2xx |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
-    for path, figures, queries in rows:
-        print(
-            f"| {path} | {figures['rps']:.0f} | {figures['p50']:.2f} | {figures['p99']:.2f} "
-            f"| {queries} | {figures['rps'] / bare['rps']:.0%} | {figures['errors']} |"
-        )
+    print(markdown_table(rows, bare))
     if fixture:
-        check = _in_django("rating_counters_differ", fixture["references"])
+        check = in_django("rating_counters_differ", fixture["references"])
         print(
             f"\nRated proposals checked afterwards: {check['checked']}, counters differing "
             f"from their rating rows: {check['differ']}"

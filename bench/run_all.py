@@ -1,0 +1,534 @@
+"""`make bench`: the whole benchmark in one command, with one table as its result.
+
+    BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/lohmar_bench \\
+        .venv/bin/python bench/run_all.py
+
+1. Creates the database if it is missing, migrates it and loads the demo data when the pages
+   it feeds (knowledge base, roadmap, mobile office) have none.
+2. Generates the data set with the three generators (`--replace`, so re-runs work), unless the
+   data are already there at the right size; `BENCH_REGENERATE=1` generates them afresh.
+3. Serves the portal with gunicorn and the production settings (bench/settings.py, DEBUG off)
+   and drives wrk at every public list and detail page, the logged-in participation pages, the
+   queues of the service center, the postbox and the rating POST. Each group of pages is
+   measured right after the bare view (`/bench/bare/`, same middleware), which is its yardstick.
+4. Prints one table and writes it, with the machine and the data, to bench/RESULTS.md.
+
+Environment: BENCH_DATABASE_URL, BENCH_DURATION (seconds per page, 8), BENCH_CONNECTIONS (8),
+BENCH_WORKERS (gunicorn sync workers, 2), BENCH_PORT (8765), BENCH_REGENERATE (0), REDIS_URL
+(measure with the production cache; without it each worker has a local-memory cache).
+"""
+
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.loadtest import (
+    BARE,
+    ROOT,
+    django_env,
+    in_django,
+    rating_script,
+    serve,
+    wrk,
+)
+
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/lohmar_bench"
+RESULTS = ROOT / "bench" / "RESULTS.md"
+# The data set of issue 8: what the generators write and what the run checks before it starts.
+SIZES = {
+    "proposals": 100_000,
+    "ratings": 1_000_000,
+    "comments": 300_000,
+    "users": 100_000,
+    "reports": 50_000,
+    "tickets": 100_000,
+    "messages": 500_000,
+}
+# The rating POST adds ratings to the data set: up to this share more still counts as generated.
+RATING_DRIFT = 0.05
+BENCH_PROCESS = "benchmark-ideensammlung"
+CITIZEN = "bench-2@bench.invalid"  # logged-in participation pages (no proposal of its own open)
+POSTBOX_CITIZEN = "bench-1@bench.invalid"  # 300 tickets
+AGENT = "agent@bench-service.invalid"
+DEPARTMENT_STAFF = "fachbereich@bench-service.invalid"
+RATING_SESSIONS, RATING_PROPOSALS = 20, 500
+# The targets of issue 8, as a share of the bare view's requests/s, and the p99 at 8 connections.
+ANONYMOUS_SHARE, LOGGED_IN_SHARE, P99_MS = 0.25, 0.05, 50.0
+
+
+@dataclass
+class Page:
+    label: str
+    path: str
+    user: str | None = None  # e-mail of the logged-in user; None for anonymous
+    script: str | None = None  # wrk Lua script (the POST)
+    queries: int | None = None
+    status: int | None = None
+    figures: dict = field(default_factory=dict)
+    bare: dict = field(default_factory=dict)
+
+    @property
+    def share(self) -> float:
+        return LOGGED_IN_SHARE if self.user else ANONYMOUS_SHARE
+
+    def misses(self) -> list[str]:
+        ratio = self.figures["rps"] / self.bare["rps"]
+        reasons = []
+        if ratio < self.share:
+            reasons.append(f"{ratio:.0%} < {self.share:.0%}")
+        if self.figures["p99"] >= P99_MS:
+            reasons.append(f"p99 ≥ {P99_MS:.0f} ms")
+        if self.figures["errors"]:
+            reasons.append(f"{self.figures['errors']} non-2xx")
+        if self.status not in (None, 200, 302):
+            reasons.append(f"status {self.status}")
+        return reasons
+
+
+# --- In a Django process (called through in_django) ---------------------------------------------
+
+
+def data_sizes() -> None:
+    """Print what the database holds of the generated data (and of the demo data), as JSON."""
+    from bench.loadtest import setup_django
+
+    setup_django()
+    from django.contrib.contenttypes.models import ContentType
+
+    from defects.models import DefectReport
+    from ideas.models import Pillar, Proposal, RoadmapProject
+    from lohmar_portal.models import User
+    from participation.models import Comment, Rating
+    from servicecenter.models import KnowledgeArticle, Message, MobileOfficeStop, Ticket
+
+    on_bench = {
+        "content_type": ContentType.objects.get_for_model(Proposal),
+        "object_id__in": Proposal.objects.filter(process__slug=BENCH_PROCESS).values("pk"),
+    }
+    tickets = Ticket.objects.filter(reference__startswith="SC-B-")
+    print(
+        json.dumps(
+            {
+                "proposals": Proposal.objects.filter(process__slug=BENCH_PROCESS).count(),
+                "ratings": Rating.objects.filter(**on_bench).count(),
+                "comments": Comment.objects.filter(**on_bench).count(),
+                "users": User.objects.filter(email__endswith="@bench.invalid").count(),
+                "reports": DefectReport.objects.filter(
+                    reporter_email__endswith="@bench-defects.invalid"
+                ).count(),
+                "tickets": tickets.count(),
+                "messages": Message.objects.filter(ticket__in=tickets.values("pk")).count(),
+                "demo": all(
+                    (
+                        Pillar.objects.exists(),
+                        RoadmapProject.objects.filter(is_published=True).exists(),
+                        KnowledgeArticle.objects.public().exists(),
+                        MobileOfficeStop.objects.exists(),
+                    )
+                ),
+            }
+        )
+    )
+
+
+def remove_bench_tickets() -> None:
+    """Delete the generated tickets: they refer to the bench users that ideas_data.py replaces."""
+    sys.path.insert(0, str(ROOT / "bench"))  # the generators import each other as scripts
+    from bench.loadtest import setup_django
+
+    setup_django()
+    import servicecenter_data
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        for statement in servicecenter_data.REMOVE:
+            cursor.execute(statement, {"pattern": f"{servicecenter_data.REFERENCE_PREFIX}-%"})
+    print(json.dumps({"removed": True}))
+
+
+def bench_paths() -> None:
+    """The concrete pages to measure, chosen from the data: print them as JSON."""
+    from bench.loadtest import setup_django
+
+    setup_django()
+    from django.db.models import Count
+
+    from defects.models import DefectReport
+    from ideas.models import Pillar, Proposal, RoadmapProject
+    from servicecenter.models import KnowledgeArticle, LifeSituation
+
+    open_proposals = (
+        Proposal.objects.listed()
+        .filter(process__slug=BENCH_PROCESS, process__is_public=True)
+        .exclude(status__in=["adopted", "rejected", "withdrawn"])
+        .exclude(author__email=CITIZEN)
+    )
+    counts = sorted(
+        Proposal.objects.listed()
+        .filter(process__slug=BENCH_PROCESS)
+        .values_list("comment_count", flat=True)
+    )
+
+    def proposal_with(comments: int) -> tuple[str, int]:
+        """The first open proposal whose comment count is nearest to `comments`."""
+        nearest = min(counts, key=lambda n: abs(n - comments))
+        proposal = (
+            open_proposals.filter(comment_count__gte=nearest)
+            .order_by("comment_count", "pk")
+            .values_list("reference", "comment_count")
+            .first()
+        )
+        return proposal
+
+    typical = proposal_with(counts[len(counts) // 2])
+    top = proposal_with(counts[min(len(counts) - 1, int(len(counts) * 0.999))])
+    report = (
+        DefectReport.objects.filter(is_hidden=False, reporter_email__endswith=".invalid")
+        .annotate(history=Count("updates"))
+        .order_by("-supporter_count", "-history", "pk")
+        .values_list("reference", flat=True)
+        .first()
+    )
+    article = (
+        KnowledgeArticle.objects.public().order_by("pk").values_list("slug", flat=True).first()
+    )
+    situation = (
+        LifeSituation.objects.annotate(n=Count("articles"))
+        .order_by("-n", "order")
+        .values_list("slug", flat=True)
+        .first()
+    )
+    print(
+        json.dumps(
+            {
+                "pillar": Pillar.objects.order_by("order").values_list("slug", flat=True).first(),
+                "typical": typical,
+                "top": top,
+                "project": RoadmapProject.objects.filter(is_published=True)
+                .order_by("pk")
+                .values_list("slug", flat=True)
+                .first(),
+                "report": report,
+                "article": article,
+                "situation": situation,
+            }
+        )
+    )
+
+
+def server_facts() -> None:
+    """PostgreSQL's version and the database's size, as JSON."""
+    from bench.loadtest import setup_django
+
+    setup_django()
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        version = cursor.fetchone()[0]
+        cursor.execute("SELECT pg_size_pretty(pg_database_size(current_database()))")
+        size = cursor.fetchone()[0]
+    print(json.dumps({"postgres": version, "size": size}))
+
+
+# --- Steps ---------------------------------------------------------------------------------------
+
+
+def run(*command: str) -> None:
+    """A command of the set-up, with the bench settings; its output goes to the terminal."""
+    subprocess.run(command, cwd=ROOT, env=django_env(), check=True)
+
+
+def ensure_database(url: str) -> None:
+    """Create the database of the URL if the server does not have it yet."""
+    import psycopg
+
+    parts = urlsplit(url)
+    name = unquote(parts.path.lstrip("/"))
+    server = parts._replace(path="/postgres").geturl()
+    with psycopg.connect(server, autocommit=True) as connection:
+        exists = connection.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
+        ).fetchone()
+        if not exists:
+            print(f"creating the database {name}")
+            connection.execute(f'CREATE DATABASE "{name}"')  # a name from our own URL
+
+
+def generate(sizes: dict, regenerate: bool) -> float:
+    """Run the generators whose data are missing or of another size; the seconds it took."""
+    ratings_ok = SIZES["ratings"] <= sizes["ratings"] <= SIZES["ratings"] * (1 + RATING_DRIFT)
+    ideas = (
+        regenerate
+        or not ratings_ok
+        or any(sizes[key] != SIZES[key] for key in ("proposals", "comments", "users"))
+    )
+    defects = regenerate or sizes["reports"] != SIZES["reports"]
+    # The tickets belong to bench users: new users mean new tickets.
+    tickets = (
+        ideas or sizes["tickets"] != SIZES["tickets"] or sizes["messages"] != SIZES["messages"]
+    )
+    if not (ideas or defects or tickets):
+        print("The data set is there at full size; BENCH_REGENERATE=1 generates it afresh.")
+        return 0.0
+    started = time.perf_counter()
+    python = sys.executable
+    if ideas:
+        in_django("remove_bench_tickets", module="bench.run_all")
+        run(
+            python,
+            "bench/ideas_data.py",
+            *("--proposals", str(SIZES["proposals"]), "--ratings", str(SIZES["ratings"])),
+            *("--comments", str(SIZES["comments"]), "--users", str(SIZES["users"])),
+            "--replace",
+        )
+    if defects:
+        run(python, "bench/defects_data.py", "--reports", str(SIZES["reports"]), "--replace")
+    if tickets:
+        run(
+            python,
+            "bench/servicecenter_data.py",
+            *("--tickets", str(SIZES["tickets"]), "--messages", str(SIZES["messages"])),
+            "--replace",
+        )
+    return time.perf_counter() - started
+
+
+def pages(chosen: dict) -> list[list[Page]]:
+    """The pages to measure, in groups; each group is measured after the bare view."""
+    typical, comments = chosen["typical"]
+    top, top_comments = chosen["top"]
+    search = "/vorschlaege/?q=WLAN+Rathaus"
+    typical_label = f"proposal detail, typical ({comments} comments)"
+    top_label = f"proposal detail, 99.9th percentile ({top_comments} comments)"
+    ideas = [
+        Page("home", "/"),
+        Page("strategy", "/strategie/"),
+        Page("pillar", f"/strategie/{chosen['pillar']}/"),
+        Page("proposal list", "/vorschlaege/"),
+        Page("proposal list, best rated", "/vorschlaege/?sort=best"),
+        Page("proposal list, page 200", "/vorschlaege/?page=200"),
+        Page("search", search),
+        Page(typical_label, f"/vorschlaege/{typical}/"),
+        Page(top_label, f"/vorschlaege/{top}/"),
+        Page("proposal map", "/vorschlaege/karte/"),
+        Page("proposal GeoJSON", "/vorschlaege/karte.geojson"),
+        Page("roadmap", "/roadmap/"),
+        Page("roadmap project", f"/roadmap/{chosen['project']}/"),
+        Page("process list", "/beteiligung/"),
+        Page("process detail (100k proposals)", f"/beteiligung/{BENCH_PROCESS}/"),
+    ]
+    service = [
+        Page("defects map and list", "/maengel/"),
+        Page("defects list, page 100", "/maengel/?page=100"),
+        Page("defect detail", f"/maengel/{chosen['report']}/"),
+        Page("defect GeoJSON", "/maengel/karte.geojson"),
+        Page("defect statistics", "/maengel/statistik/"),
+        Page("Open311 requests JSON", "/open311/v2/requests.json"),
+        Page("Open311 requests XML", "/open311/v2/requests.xml"),
+        Page("service FAQ index", "/service/"),
+        Page("service FAQ search", "/service/suche/?q=Umzug"),
+        Page("knowledge article", f"/service/wissen/{chosen['article']}/"),
+        Page("life situation", f"/service/lebenslagen/{chosen['situation']}/"),
+        Page("mobile office schedule", "/buergerbuero-mobil/"),
+        Page("service figures (90 days)", "/service/kennzahlen/"),
+        Page("service figures (365 days)", "/service/kennzahlen/?tage=365"),
+    ]
+    logged_in = [
+        Page("home", "/", CITIZEN),
+        Page("proposal list", "/vorschlaege/", CITIZEN),
+        Page("proposal list, best rated", "/vorschlaege/?sort=best", CITIZEN),
+        Page("search", search, CITIZEN),
+        Page(typical_label, f"/vorschlaege/{typical}/", CITIZEN),
+        Page(top_label, f"/vorschlaege/{top}/", CITIZEN),
+        Page("proposal map", "/vorschlaege/karte/", CITIZEN),
+        Page("proposal GeoJSON", "/vorschlaege/karte.geojson", CITIZEN),
+        Page("defects map and list", "/maengel/", CITIZEN),
+        Page("postbox (300 tickets)", "/konto/postfach/", POSTBOX_CITIZEN),
+    ]
+    staff = [
+        Page("agent queue", "/service/arbeitsplatz/", AGENT),
+        Page("agent queue, page 3", "/service/arbeitsplatz/?page=3", AGENT),
+        Page("department queue", "/service/arbeitsplatz/", DEPARTMENT_STAFF),
+    ]
+    return [ideas, service, logged_in, staff]
+
+
+def machine_facts() -> dict:
+    model = "unknown"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        found = re.search(r"^model name\s*:\s*(.+)$", cpuinfo.read_text(), re.M)
+        model = found.group(1).strip() if found else model
+    memory = ""
+    meminfo = Path("/proc/meminfo")
+    if meminfo.exists():
+        found = re.search(r"^MemTotal:\s+(\d+) kB", meminfo.read_text(), re.M)
+        memory = f"{int(found.group(1)) / 1024 / 1024:.0f} GB" if found else ""
+    return {
+        "cores": os.cpu_count(),
+        "cpu": model,
+        "memory": memory,
+        "python": platform.python_version(),
+        "system": f"{platform.system()} {platform.release()}",
+    }
+
+
+def table(groups: list[list[Page]], rating_page: Page | None) -> str:
+    lines = [
+        "| page | requests/s | p50 ms | p99 ms | queries | vs bare | target | met? |",
+        "|---|---:|---:|---:|---:|---:|---|---|",
+    ]
+    titles = ["anonymous", "anonymous", "logged in", "staff (logged in, two factors)", "write"]
+    for title, group in zip(titles, [*groups, [rating_page] if rating_page else []], strict=True):
+        if not group:
+            continue
+        bare = group[0].bare
+        lines.append(
+            f"| **bare view** `{BARE}` (before the {title} pages below) | {bare['rps']:.0f} "
+            f"| {bare['p50']:.2f} | {bare['p99']:.2f} | 0 | 100% | | |"
+        )
+        for page in group:
+            who = f" — {page.user}" if page.user else ""
+            misses = page.misses()
+            lines.append(
+                f"| {page.label} `{page.path}`{who} | {page.figures['rps']:.0f} "
+                f"| {page.figures['p50']:.2f} | {page.figures['p99']:.2f} | {page.queries} "
+                f"| {page.figures['rps'] / page.bare['rps']:.0%} "
+                f"| ≥ {page.share:.0%}, p99 < {P99_MS:.0f} ms "
+                f"| {'yes' if not misses else 'no: ' + '; '.join(misses)} |"
+            )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    if not shutil.which("wrk"):
+        sys.exit("wrk is needed: apt-get install wrk")
+    started = time.perf_counter()
+    url = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DATABASE_URL
+    if not url.startswith(("postgres://", "postgresql://")):
+        sys.exit("BENCH_DATABASE_URL must be a PostgreSQL URL (postgres://user@host:port/name).")
+    os.environ["DATABASE_URL"] = url  # every Django process below (migrate, generators, gunicorn)
+    duration = int(os.environ.get("BENCH_DURATION", "8"))
+    connections = int(os.environ.get("BENCH_CONNECTIONS", "8"))
+    workers = int(os.environ.get("BENCH_WORKERS", "2"))
+    port = int(os.environ.get("BENCH_PORT", "8765"))
+    regenerate = os.environ.get("BENCH_REGENERATE", "0") not in ("", "0")
+
+    print(f"== database {urlsplit(url).path.lstrip('/')} on {urlsplit(url).hostname}")
+    ensure_database(url)
+    run(sys.executable, "manage.py", "migrate", "--noinput", "-v0")
+    sizes = in_django("data_sizes", module="bench.run_all")
+    if not sizes["demo"]:
+        run(sys.executable, "manage.py", "load_demo")
+    generated = generate(sizes, regenerate)
+    sizes = in_django("data_sizes", module="bench.run_all")
+
+    print("== logging the bench users in, choosing the pages, counting queries")
+    chosen = in_django("bench_paths", module="bench.run_all")
+    groups = pages(chosen)
+    cookies = {
+        email: in_django("user_session", email)["cookie"]
+        for email in {page.user for group in groups for page in group if page.user}
+    }
+    everything = [page for group in groups for page in group]
+    counted = in_django(
+        "count_queries", [(page.path, cookies.get(page.user)) for page in everything]
+    )
+    for page, count in zip(everything, counted, strict=True):
+        page.queries, page.status = count["queries"], count["status"]
+    fixture = in_django("rating_sessions", RATING_SESSIONS, RATING_PROPOSALS)
+    script = rating_script(fixture)
+    rating_page = Page(
+        f"rating POST ({RATING_SESSIONS} users, {RATING_PROPOSALS} proposals)",
+        "/vorschlaege/<reference>/bewerten/",
+        user="bench users",
+        script=script,
+        queries=fixture["queries"],
+    )
+    facts = {**machine_facts(), **in_django("server_facts", module="bench.run_all")}
+    load_before = os.getloadavg()
+
+    load = {"duration": duration, "connections": connections, "port": port}
+    try:
+        with serve(port=port, workers=workers):
+            for group in [*groups, [rating_page]]:
+                bare = wrk(BARE, **load)
+                print(f"== bare view: {bare['rps']:.0f} requests/s")
+                for page in group:
+                    cookie = cookies.get(page.user)
+                    if not page.script:
+                        wrk(page.path, **{**load, "duration": 1}, cookie=cookie)  # warm up
+                    page.figures = wrk(
+                        page.path if not page.script else "/",
+                        **load,
+                        cookie=cookie,
+                        script=page.script,
+                    )
+                    page.bare = bare
+                    print(
+                        f"   {page.label}{' (' + page.user + ')' if page.user else ''}: "
+                        f"{page.figures['rps']:.0f} requests/s, p99 {page.figures['p99']:.1f} ms"
+                    )
+    finally:
+        os.unlink(script)
+    check = in_django("rating_counters_differ", fixture["references"])
+    load_after = os.getloadavg()
+    minutes = (time.perf_counter() - started) / 60
+
+    result = table(groups, rating_page)
+    misses = [page for page in [*everything, rating_page] if page.misses()]
+    cache = "Redis" if os.environ.get("REDIS_URL") else "local memory (one per worker)"
+    summary = f"{len(everything) + 1} pages, {len(misses)} missing a target" + (
+        ": " + ", ".join(f"{p.label} ({p.user or 'anonymous'})" for p in misses) if misses else ""
+    )
+    report = f"""# Benchmark results
+
+Written by `make bench` (bench/run_all.py) on {datetime.now().strftime("%Y-%m-%d %H:%M")}.
+
+- **Machine**: {facts["cores"]} cores ({facts["cpu"]}), {facts["memory"]} RAM, {facts["system"]},
+  Python {facts["python"]}; PostgreSQL {facts["postgres"]} on the same host; wrk on the same host.
+- **Load average** (1, 5, 15 min): {", ".join(f"{x:.2f}" for x in load_before)} before the
+  measurements, {", ".join(f"{x:.2f}" for x in load_after)} after them.
+- **Data**: {sizes["proposals"]:,} proposals, {sizes["ratings"]:,} ratings, {sizes["comments"]:,}
+  comments, {sizes["users"]:,} users, {sizes["reports"]:,} defect reports, {sizes["tickets"]:,}
+  tickets, {sizes["messages"]:,} messages (database {facts["size"]};
+  {f"generated in {generated:.0f} s" if generated else "already there, not generated again"}).
+- **Load**: {workers} gunicorn sync workers, DEBUG off (bench/settings.py), cache: {cache};
+  wrk with {connections} connections, {duration} s per page after 1 s of warm-up.
+- **Run**: {minutes:.1f} minutes in all.
+
+Targets (issue 8): anonymous pages ≥ {ANONYMOUS_SHARE:.0%} of the bare view's requests/s,
+logged-in pages ≥ {LOGGED_IN_SHARE:.0%}, p99 < {P99_MS:.0f} ms. "queries" counts one rendering
+that is not served from a cache (the content version bumped, as after a write), so it shows
+what a page costs after every change; anonymous pages are then served from the page cache.
+Logged-in pages render each time, with shared fragments cached per content version.
+
+{result}
+
+{summary}.
+
+Rated proposals checked after the rating POST: {check["checked"]}, counters differing from their
+rating rows: {check["differ"]}.
+"""
+    RESULTS.write_text(report)
+    print()
+    print(result)
+    print(f"\n{summary}.")
+    print(f"Rating counters checked: {check['checked']}, differing: {check['differ']}.")
+    print(f"Written to {RESULTS.relative_to(ROOT)} ({minutes:.1f} minutes).")
+
+
+if __name__ == "__main__":
+    main()
