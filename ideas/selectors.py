@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Count, F, Prefetch, QuerySet, Value
+from django.db.models import Count, Exists, F, Prefetch, QuerySet, Subquery, Value
 
 from lohmar_portal.cache import cached_read
 from lohmar_portal.models import District
@@ -82,6 +82,13 @@ def proposals_for_listing(filters: ProposalFilters) -> QuerySet[Proposal]:
     return proposals.order_by(*SORTS.get(filters.sort, SORTS["newest"]))
 
 
+def with_public_author(queryset: QuerySet) -> QuerySet:
+    """The rows with their author's public name only (no e-mail, real name or password hash):
+    for rows that are cached and shared by every visitor."""
+    own_fields = [field.name for field in queryset.model._meta.concrete_fields]
+    return queryset.select_related("author").only(*own_fields, "author__display_name")
+
+
 def proposal_for_detail(*, reference: str) -> Proposal | None:
     """One proposal with what its page shows; hidden and merged ones too (they say why).
 
@@ -93,7 +100,7 @@ def proposal_for_detail(*, reference: str) -> Proposal | None:
     def read() -> Proposal | bool:
         try:
             return (
-                Proposal.objects.select_related("pillar", "district", "author", "process")
+                with_public_author(Proposal.objects.select_related("pillar", "district", "process"))
                 .prefetch_related(Prefetch("process__phases"))
                 .get(reference=reference)
             )
@@ -132,12 +139,10 @@ def comment_threads(proposal: Proposal, *, page: int) -> tuple[Page, dict[int, l
         content_type = ContentType.objects.get_for_model(Proposal)
         on_proposal = Comment.objects.filter(content_type=content_type, object_id=proposal.pk)
         threads = Paginator(
-            on_proposal.filter(parent=None).select_related("author"), COMMENTS_PER_PAGE
+            with_public_author(on_proposal.filter(parent=None)), COMMENTS_PER_PAGE
         ).get_page(page)
         replies: dict[int, list[Comment]] = {}
-        for reply in on_proposal.filter(parent__in=[c.pk for c in threads]).select_related(
-            "author"
-        ):
+        for reply in with_public_author(on_proposal.filter(parent__in=[c.pk for c in threads])):
             replies.setdefault(reply.parent_id, []).append(reply)
         return list(threads), replies, threads.paginator.count, threads.number
 
@@ -149,15 +154,16 @@ def comment_threads(proposal: Proposal, *, page: int) -> tuple[Page, dict[int, l
 
 
 def user_state(user, proposal: Proposal) -> dict:
-    """The visitor's own rating and whether they follow, for the detail page (two queries)."""
+    """The visitor's own rating and whether they follow, for the detail page (one query)."""
     if not user.is_authenticated:
         return {"my_rating": None, "following": False}
     content_type = ContentType.objects.get_for_model(Proposal)
     on_proposal = {"content_type": content_type, "object_id": proposal.pk, "user": user}
-    return {
-        "my_rating": Rating.objects.filter(**on_proposal).values_list("value", flat=True).first(),
-        "following": Follow.objects.filter(**on_proposal).exists(),
-    }
+    my_rating, following = Proposal.objects.filter(pk=proposal.pk).values_list(
+        Subquery(Rating.objects.filter(**on_proposal).values("value")[:1]),
+        Exists(Follow.objects.filter(**on_proposal)),
+    ).first() or (None, False)
+    return {"my_rating": my_rating, "following": following}
 
 
 def moderation_log(proposal: Proposal) -> QuerySet[ModerationAction]:

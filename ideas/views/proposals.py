@@ -17,6 +17,7 @@ from django.forms import Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -149,10 +150,21 @@ def _render_detail(request: HttpRequest, proposal: Proposal, status: int = 200, 
     hidden_for_visitor = proposal.is_hidden and not can_moderate(user)
     context = {"proposal": proposal, "hidden_for_visitor": hidden_for_visitor}
     if not hidden_for_visitor:
-        threads, replies = selectors.comment_threads(proposal, page=request.GET.get("kommentare"))
+        comment_page = request.GET.get("kommentare")
+        # Read only when the page's shared fragment is rendered, not for every visitor.
+        comments = SimpleLazyObject(lambda: selectors.comment_threads(proposal, page=comment_page))
+        # Each thread as a list: its comment, then its replies.
+        rows = SimpleLazyObject(
+            lambda: [[top, *comments[1].get(top.pk, ())] for top in comments[0].object_list]
+        )
         context |= {
-            "threads": threads,
-            "replies": replies,
+            "comment_page": comment_page or "",
+            "threads": SimpleLazyObject(lambda: comments[0]),
+            "comment_rows": rows,
+            # The visitor's own comments on this page, by pk (read only if there are any).
+            "own_comments": SimpleLazyObject(
+                lambda: {c.pk: c for thread in rows for c in thread if c.author_id == user.pk}
+            ),
             # Called by the template only when the cached fragment is missing.
             "distribution": partial(selectors.rating_distribution, proposal),
             "moderation_log": selectors.moderation_log(proposal),

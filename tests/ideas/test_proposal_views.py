@@ -565,3 +565,141 @@ def test_images_are_served_without_exif_and_only_while_the_proposal_is_visible(
     Proposal.objects.update(is_hidden=True, hidden_reason="Prüfung")
     client.logout()
     assert client.get(f"/vorschlaege/bilder/{image.pk}/").status_code == 404
+
+
+# --- The page shared by logged-in visitors (one rendering per content version, personal holes) ---
+
+
+def _csrf_of_reply_form(html: str, parent_pk: int) -> str:
+    form = re.search(
+        r'<form[^>]*kommentieren/"[^>]*>\s*<input type="hidden" name="csrfmiddlewaretoken" '
+        rf'value="([^"]+)">\s*<input type="hidden" name="parent" value="{parent_pk}">',
+        html,
+    )
+    assert form, "no reply form with a CSRF field"
+    return form.group(1)
+
+
+def _cached_bytes() -> bytes:
+    """Everything the cache holds (local memory or Redis), as stored."""
+    from django.core.cache import cache
+
+    if isinstance(getattr(cache, "_cache", None), dict):
+        return b"".join(cache._cache.values())
+    client = cache._cache.get_client()
+    return b"".join(client.get(key) or b"" for key in client.scan_iter())
+
+
+def test_each_visitor_sees_their_own_rating_and_the_actions_of_their_own_comments(
+    client, open_process
+):
+    proposal = make_proposal(process=open_process)
+    anna, bernd = UserFactory(), UserFactory()
+    annas = participation.add_comment(actor=anna, target=proposal, text="Von Anna")
+    bernds = participation.add_comment(actor=bernd, target=proposal, text="Von Bernd")
+    participation.rate(user=anna, target=proposal, value=4)
+
+    client.force_login(anna)
+    html = client.get(proposal.get_absolute_url()).content.decode()
+    assert "Ihre Bewertung: 4 von 5 Sternen" in html
+    assert f"/kommentare/{annas.pk}/bearbeiten/" in html
+    assert f"/kommentare/{annas.pk}/loeschen/" in html
+    assert f"/kommentare/{annas.pk}/melden/" not in html
+    assert f"/kommentare/{bernds.pk}/melden/" in html
+    assert f"/kommentare/{bernds.pk}/bearbeiten/" not in html
+
+    # Same content version: Bernd gets the page Anna's request rendered, with his own holes.
+    client.force_login(bernd)
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(proposal.get_absolute_url()).content.decode()
+    assert not any("participation_comment" in q["sql"] for q in queries.captured_queries)
+    assert "Ihre Bewertung" not in html and "Wie finden Sie diesen Vorschlag?" in html
+    assert f"/kommentare/{bernds.pk}/bearbeiten/" in html
+    assert f"/kommentare/{bernds.pk}/melden/" not in html
+    assert f"/kommentare/{annas.pk}/melden/" in html
+    assert f"/kommentare/{annas.pk}/bearbeiten/" not in html
+    assert f"/kommentare/{annas.pk}/loeschen/" not in html
+
+
+def test_every_form_of_the_shared_page_carries_the_visitors_own_csrf_token(open_process):
+    from django.test import Client
+
+    proposal = make_proposal(process=open_process)
+    thread = participation.add_comment(actor=UserFactory(), target=proposal, text="Los geht's")
+    anna, bernd = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    anna.force_login(UserFactory())
+    bernd.force_login(UserFactory())
+    annas_token = _csrf_of_reply_form(
+        anna.get(proposal.get_absolute_url()).content.decode(), thread.pk
+    )
+    bernds_page = bernd.get(proposal.get_absolute_url()).content.decode()  # from the cache
+    bernds_token = _csrf_of_reply_form(bernds_page, thread.pk)
+    assert annas_token not in bernds_page
+    for visitor, token, text in ((anna, annas_token, "Anna"), (bernd, bernds_token, "Bernd")):
+        response = visitor.post(
+            f"{proposal.get_absolute_url()}kommentieren/",
+            {"csrfmiddlewaretoken": token, "text": text, "parent": thread.pk},
+        )
+        assert response.status_code == 302
+    assert list(Comment.objects.filter(parent=thread).values_list("text", flat=True)) == [
+        "Anna",
+        "Bernd",
+    ]
+
+
+def test_a_logged_in_visitor_sees_a_new_comment_at_once(
+    client, open_process, django_capture_on_commit_callbacks
+):
+    proposal = make_proposal(process=open_process)
+    reader = UserFactory()
+    client.force_login(reader)
+    assert "Noch keine Kommentare." in client.get(proposal.get_absolute_url()).content.decode()
+    client.force_login(UserFactory())
+    with django_capture_on_commit_callbacks(execute=True):  # the commit bumps the version
+        response = client.post(
+            f"{proposal.get_absolute_url()}kommentieren/", {"text": "Ganz frisch"}
+        )
+    assert response.status_code == 302
+    client.force_login(reader)
+    html = client.get(proposal.get_absolute_url()).content.decode()
+    assert "Ganz frisch" in html and "1 Kommentar" in html
+
+
+def test_logged_in_detail_runs_a_constant_number_of_queries(client, open_process):
+    proposal = make_proposal(process=open_process)
+    users = [UserFactory() for _ in range(21)]
+    participation.add_comment(actor=users[0], target=proposal, text="Erster")
+    client.force_login(users[1])
+
+    def counts() -> tuple[int, int]:
+        bump_content_version()  # as any write would: the first request renders the page
+        with CaptureQueriesContext(connection) as rendered:
+            client.get(proposal.get_absolute_url())
+        with CaptureQueriesContext(connection) as shared:
+            client.get(proposal.get_absolute_url())
+        return len(rendered), len(shared)
+
+    one = counts()
+    for user in users[2:]:
+        top = participation.add_comment(actor=user, target=proposal, text="Noch einer")
+        participation.add_comment(actor=users[0], target=proposal, text="Antwort", parent=top)
+    twenty = counts()
+    assert one == twenty
+    assert twenty[1] <= 3  # the visitor (user, session) and their rating and follow, at once
+
+
+def test_cached_comments_and_proposals_hold_no_personal_data(client, open_process):
+    author = UserFactory(email="carla.privat@example.org", real_name="Carla Geheimname")
+    commenter = UserFactory(email="dora.privat@example.org", real_name="Dora Geheimname")
+    proposal = make_proposal(process=open_process, author=author)
+    participation.add_comment(actor=commenter, target=proposal, text="Hallo")
+    participation.add_comment(actor=commenter, target=proposal, text="Nochmal", parent=None)
+    client.get(proposal.get_absolute_url())  # anonymous: the page cache
+    client.force_login(UserFactory())
+    html = client.get(proposal.get_absolute_url()).content.decode()  # the shared fragment
+    assert author.display_name in html and commenter.display_name in html
+    cached = _cached_bytes()
+    assert author.display_name.encode() in cached
+    for user in (author, commenter):
+        for private in (user.email, user.real_name, user.password):
+            assert private.encode() not in cached
