@@ -9,23 +9,10 @@ class IdeasConfig(AppConfig):
 
     def ready(self) -> None:
         from lohmar_portal.celery import app
-        from lohmar_portal.sections import register_home_section
 
-        from . import selectors
+        from . import home
 
-        register_home_section(
-            order=10,
-            template_name="ideas/components/home_strategy.html",
-            context=lambda request: {"vision": selectors.current_vision()},
-        )
-        register_home_section(
-            order=20,
-            template_name="ideas/components/home_participation.html",
-            context=lambda request: {
-                "open_processes": selectors.open_processes_for_submission(),
-                "latest": selectors.proposals_for_listing(selectors.ProposalFilters())[:3],
-            },
-        )
+        home.register()
         app.conf.beat_schedule.update(
             {
                 # Dossier exports: housekeeping and the public open data (ideas/tasks.py).

@@ -89,3 +89,22 @@ def test_pillar_page_runs_a_constant_number_of_queries(client):
     with CaptureQueriesContext(connection) as twenty:
         client.get(f"/strategie/{pillar.slug}/")
     assert len(one) == len(twenty)
+
+
+def test_logged_in_home_renders_the_strategy_sections_once_per_content_version(client):
+    from ideas.models import Vision
+    from tests.factories import UserFactory
+    from tests.ideas.conftest import make_proposal
+
+    vision = VisionFactory(motto="Erste Fassung")
+    make_proposal(pillar=PillarFactory(vision=vision), title="Neuer Vorschlag am Markt")
+    client.force_login(UserFactory())
+    html = client.get("/").content.decode()
+    assert "Erste Fassung" in html and "Neuer Vorschlag am Markt" in html
+    with CaptureQueriesContext(connection) as again:
+        client.get("/")
+    tables = " ".join(query["sql"] for query in again.captured_queries)
+    assert "ideas_" not in tables and "participation_" not in tables
+    Vision.objects.filter(pk=vision.pk).update(motto="Zweite Fassung")
+    bump_content_version()  # as every write does after its commit
+    assert "Zweite Fassung" in client.get("/").content.decode()
