@@ -6,6 +6,7 @@ bumps the version after its commit (AtomicWritesMiddleware), and so do writes ou
 a write is therefore always rendered fresh; pages in between come from the cache.
 """
 
+import hashlib
 from collections.abc import Callable
 from contextvars import ContextVar
 from functools import wraps
@@ -123,6 +124,9 @@ def cached_read(*key_parts, compute: Callable[[], object], timeout: int = PAGE_T
     For reads every visitor shares, logged in or not; never for anything personal.
     """
     key = ":".join(["read", str(content_version()), get_language(), *map(str, key_parts)])
+    if len(key) > 200 or not all(char.isprintable() and not char.isspace() for char in key):
+        # Free text in a key (a search query) would trip backends that allow neither.
+        key = f"read:{hashlib.sha256(key.encode()).hexdigest()}"
     value = cache.get(key)
     if value is None:
         value = compute()

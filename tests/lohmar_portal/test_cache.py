@@ -117,3 +117,22 @@ def test_a_request_keeps_the_version_it_started_with():
     ContentVersionMiddleware(view)(RequestFactory().get("/"))
     assert seen[0] == seen[1]
     assert content_version() == seen[0] + 1  # the next request sees the new version
+
+
+def test_a_read_keyed_by_free_text_is_cached_under_a_key_every_backend_takes():
+    import warnings
+
+    from lohmar_portal.cache import cached_read
+
+    computed = []
+
+    def compute(query):
+        computed.append(query)
+        return len(query)
+
+    long_query = "Digitalisierung der Schule " * 20
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # CacheKeyWarning: spaces or more than 250 characters
+        for query in ("WLAN Rathaus", "WLAN Rathaus", "WLAN\tRathaus", long_query, long_query):
+            assert cached_read("count", query, compute=lambda q=query: compute(q)) == len(query)
+    assert computed == ["WLAN Rathaus", "WLAN\tRathaus", long_query]
