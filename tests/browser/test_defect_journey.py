@@ -22,6 +22,7 @@ from defects import services
 from defects.models import DefectReport, Photo
 from lohmar_portal.celery import app as celery_app
 from tests.browser.axe import assert_accessible
+from tests.browser.keyboard import focused, press, tab_to
 from tests.browser.test_maps import no_tiles
 from tests.browser.totp import log_in, with_totp
 from tests.defects.conftest import make_category
@@ -230,30 +231,6 @@ def test_report_confirm_work_and_see_it_public_without_exif(page, browser, live_
 
 # --- Without the map, by keyboard alone ---------------------------------------------------------
 
-FOCUSED = """() => {
-    const element = document.activeElement;
-    return {
-        id: element.id,
-        tag: element.tagName.toLowerCase(),
-        text: (element.getAttribute("aria-label") || element.textContent || "").trim().slice(0, 40),
-        inMap: !!element.closest(".portal-map--picker"),
-        index: Array.prototype.indexOf.call(document.querySelectorAll("*"), element),
-    };
-}"""
-
-
-def tab_to(page, element_id: str, trail: list, limit: int = 60) -> None:
-    """Press Tab until the element has the focus; every press must move the focus on."""
-    for _ in range(limit):
-        before = page.evaluate(FOCUSED)
-        page.keyboard.press("Tab")
-        now = page.evaluate(FOCUSED)
-        assert now != before or now["tag"] == "body", f"Tab did not move on from {before}"
-        trail.append(now)
-        if now["id"] == element_id:
-            return
-    raise AssertionError(f"#{element_id} never got the focus: {trail[-limit:]}")
-
 
 def test_without_the_map_by_keyboard_alone(page, streets):
     no_tiles(page)
@@ -265,8 +242,7 @@ def test_without_the_map_by_keyboard_alone(page, streets):
 
     # The first category is focused first; Space chooses it. The arrow keys go to the next.
     tab_to(page, "id_category_0", trail)
-    page.keyboard.press("ArrowDown")
-    assert page.evaluate(FOCUSED)["id"] == "id_category_1"
+    assert press(page, "ArrowDown", trail)["id"] == "id_category_1"
     expect(page.locator("#id_category_1")).to_be_checked()
     chosen = page.locator("#id_category_1 + label").inner_text()
     assert chosen in {"Straßenschäden", "Straßenbeleuchtung"}
@@ -286,8 +262,8 @@ def test_without_the_map_by_keyboard_alone(page, streets):
 
     # Shift+Tab leads back into the map as well; Tab leads out of it again.
     for _ in range(len(passed) - in_map[-1] - 1):
-        page.keyboard.press("Shift+Tab")
-    assert page.evaluate(FOCUSED)["inMap"]
+        press(page, "Shift+Tab", trail)
+    assert focused(page)["inMap"]
     tab_to(page, "id_address", trail)
 
     tab_to(page, "id_district", trail)
@@ -297,14 +273,7 @@ def test_without_the_map_by_keyboard_alone(page, streets):
     tab_to(page, "id_email", trail)
     page.keyboard.type("carla@example.org")
     # On to the button, and Enter.
-    for _ in range(20):
-        page.keyboard.press("Tab")
-        if page.evaluate(
-            "() => document.activeElement.matches('form[data-defect-form] button[type=submit]')"
-        ):
-            break
-    else:
-        raise AssertionError("the button to send was never reached")
+    tab_to(page, lambda state: state["tag"] == "button" and state["type"] == "submit", trail)
     page.keyboard.press("Enter")
 
     expect(page.get_by_role("heading", name="Danke für Ihre Meldung")).to_be_visible()
