@@ -167,12 +167,14 @@ def _render_detail(request: HttpRequest, proposal: Proposal, status: int = 200, 
             ),
             # Called by the template only when the cached fragment is missing.
             "distribution": partial(selectors.rating_distribution, proposal),
-            "moderation_log": selectors.moderation_log(proposal),
-            "merged_proposals": proposal.merged_proposals.all(),
-            # Read inside cached fragments: these querysets run only when one is rendered.
-            "images": proposal.images.all(),
-            "history": proposal.status_changes.order_by("created_at", "pk"),
-            "projects": proposal.projects.filter(is_published=True),
+            # Read inside cached fragments: built and run only when one is rendered.
+            "moderation_log": SimpleLazyObject(lambda: selectors.moderation_log(proposal)),
+            "merged_proposals": SimpleLazyObject(proposal.merged_proposals.all),
+            "images": SimpleLazyObject(proposal.images.all),
+            "history": SimpleLazyObject(
+                lambda: proposal.status_changes.order_by("created_at", "pk")
+            ),
+            "projects": SimpleLazyObject(lambda: proposal.projects.filter(is_published=True)),
             "can_rate": can_rate(user, proposal),
             "can_comment": can_comment(user, proposal),
             "can_flag": can_flag(user, proposal),
@@ -183,9 +185,12 @@ def _render_detail(request: HttpRequest, proposal: Proposal, status: int = 200, 
             "rating_open": phase_allows(proposal.process, "rate"),
             "comment_open": phase_allows(proposal.process, "comment"),
             "phase": proposal.process.phase_at(),
-            "rating_form": forms.get("rating_form") or RatingForm(),
-            "comment_form": forms.get("comment_form") or CommentForm(),
-            "flag_form": forms.get("flag_form") or FlagForm(),
+            # The form whose post failed (shown with its errors), if any; blank forms are
+            # rendered from cached fragments and made only when one is missing.
+            "posted": next(iter(forms), ""),
+            "rating_form": forms.get("rating_form") or SimpleLazyObject(RatingForm),
+            "comment_form": forms.get("comment_form") or SimpleLazyObject(CommentForm),
+            "flag_form": forms.get("flag_form") or SimpleLazyObject(FlagForm),
             **selectors.user_state(user, proposal),
         }
     return render(request, "ideas/proposal_detail.html", context, status=status)
