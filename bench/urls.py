@@ -7,6 +7,8 @@ def bare(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
 
 
+handler500 = "lohmar_portal.middleware.server_error"
+
 urlpatterns = [
     path("bench/bare/", bare),
     path("", include("lohmar_portal.urls")),

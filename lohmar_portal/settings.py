@@ -80,6 +80,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The database away: 503 with Retry-After instead of a 500 (lohmar_portal/middleware.py).
+    "lohmar_portal.middleware.DatabaseUnavailableMiddleware",
     "csp.middleware.CSPMiddleware",
     "lohmar_portal.cache.ContentVersionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -138,9 +140,19 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache that treats an unreachable Redis as an empty cache (pages are
+            # rendered, sessions read from the database) instead of failing the request.
+            "BACKEND": "lohmar_portal.cache_backend.TolerantRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="lohmar"),
+            "OPTIONS": {
+                "socket_connect_timeout": env.float("CACHE_CONNECT_TIMEOUT", default=0.25),
+                "socket_timeout": env.float("CACHE_SOCKET_TIMEOUT", default=0.5),
+                # After a failure Redis is left alone this long (seconds) by each process.
+                "RETRY_INTERVAL": env.float("CACHE_RETRY_INTERVAL", default=1.0),
+                # Writes missed during an outage must not leave stale pages behind.
+                "ON_RECOVERY": "lohmar_portal.cache.bump_content_version",
+            },
         }
     }
 else:
@@ -151,6 +163,10 @@ CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
 # Without a broker the portal still works: tasks run in-process, right after the commit.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
+# A task whose publishing fails (broker away) waits in the outbox (lohmar_portal.QueuedTask)
+# until the broker is back (a worker reconnecting or starting, the beat every minute); sent rows
+# are kept this long for the record.
+OUTBOX_KEEP_SENT_DAYS = env.int("OUTBOX_KEEP_SENT_DAYS", default=7)
 
 # --- Auth and accounts (django-allauth) ---------------------------------------------------------
 AUTH_USER_MODEL = "lohmar_portal.User"

@@ -3,6 +3,9 @@ from django.urls import include, path
 
 from . import views
 
+# The database away gives the 503 page (lohmar_portal/middleware.py), anything else the 500.
+handler500 = "lohmar_portal.middleware.server_error"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),

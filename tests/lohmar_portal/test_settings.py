@@ -74,7 +74,7 @@ def test_redis_url_moves_broker_results_and_cache_to_redis():
         "redis://127.0.0.1:6379/5",
         "redis://127.0.0.1:6379/5",
         "False",
-        "django.core.cache.backends.redis.RedisCache",
+        "lohmar_portal.cache_backend.TolerantRedisCache",
     ]
 
 
