@@ -23,6 +23,7 @@ from lohmar_portal.geo import is_in_city
 from lohmar_portal.images import check_image
 from lohmar_portal.models import Department, District, User
 from lohmar_portal.services import next_reference
+from lohmar_portal.tasks import enqueue
 from participation.models import Channel
 
 from . import tasks
@@ -133,7 +134,7 @@ def _save_photos(report: DefectReport, photos: Sequence[NewPhoto]) -> None:
         saved = Photo.objects.create(
             report=report, original=photo.file, alt_text=photo.alt_text.strip()[:300]
         )
-        transaction.on_commit(lambda pk=saved.pk: tasks.process_photo.delay(pk))
+        enqueue(tasks.process_photo, saved.pk)
 
 
 def _record(
@@ -234,7 +235,7 @@ def submit_report(
         _record(report, to=Status.CONFIRMED, actor=actor, from_status=Status.SUBMITTED)
     else:
         url = settings.PORTAL_BASE_URL + reverse("defects:confirm", kwargs={"token": token})
-        transaction.on_commit(lambda: tasks.send_confirmation.delay(report.pk, url))
+        enqueue(tasks.send_confirmation, report.pk, url)
     return report
 
 
@@ -314,7 +315,7 @@ def support_report(*, report: DefectReport, actor: User | None, email: str = "")
     token, token_hash = _new_token()
     support = Support.objects.create(report=report, email=email, confirmation_hash=token_hash)
     url = settings.PORTAL_BASE_URL + reverse("defects:confirm_support", kwargs={"token": token})
-    transaction.on_commit(lambda: tasks.send_support_confirmation.delay(support.pk, url))
+    enqueue(tasks.send_support_confirmation, support.pk, url)
     return support
 
 
@@ -373,7 +374,7 @@ def change_status(
     report.status_changed_at = update.created_at
     report.resolved_at = update.created_at if status == Status.RESOLVED else None
     report.save(update_fields=["status", "status_changed_at", "resolved_at", "updated_at"])
-    transaction.on_commit(lambda: tasks.notify_status_change.delay(update.pk))
+    enqueue(tasks.notify_status_change, update.pk)
     return report
 
 
@@ -486,7 +487,7 @@ def mark_duplicate(
         ]
     )
     recount_supporters(original)
-    transaction.on_commit(lambda: tasks.notify_status_change.delay(update.pk))
+    enqueue(tasks.notify_status_change, update.pk)
     return report
 
 

@@ -1,11 +1,9 @@
 """How allauth fits the portal: e-mails go out through Celery, after the commit; state logins."""
 
 import secrets
-from functools import partial
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from . import tasks
@@ -32,15 +30,13 @@ class AccountAdapter(DefaultAccountAdapter):
             ),
             None,
         )
-        transaction.on_commit(
-            partial(
-                tasks.send_email.delay,
-                subject=message.subject,
-                body=message.body,
-                to=list(message.to),
-                html=html,
-                from_email=message.from_email,
-            )
+        tasks.enqueue(
+            tasks.send_email,
+            subject=message.subject,
+            body=message.body,
+            to=list(message.to),
+            html=html,
+            from_email=message.from_email,
         )
 
 

@@ -23,6 +23,13 @@ class PortalConfig(AppConfig):
                     "task": "lohmar_portal.tasks.remove_expired_exports",
                     "schedule": crontab(hour=3, minute=30),
                 },
+                # Tasks that waited for the broker (lohmar_portal/outbox.py); a run the workers
+                # could not take within the minute is dropped, the next one does its work.
+                "flush-outbox": {
+                    "task": "lohmar_portal.tasks.flush_outbox",
+                    "schedule": 60.0,
+                    "options": {"expires": 55},
+                },
             }
         )
 

@@ -7,6 +7,8 @@ import os
 
 from celery import Celery
 
+from .outbox import FlushOnReconnect
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lohmar_portal.settings")
 
 app = Celery("lohmar_portal")
@@ -30,3 +32,5 @@ app.conf.update(
     broker_transport_options={"visibility_timeout": 3600},
 )
 app.autodiscover_tasks()
+# Tasks that waited in the outbox while the broker was away go out when a worker reconnects.
+app.steps["consumer"].add(FlushOnReconnect)

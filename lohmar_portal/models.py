@@ -183,3 +183,53 @@ class LegalPage(models.Model):
 
     def __str__(self) -> str:
         return self.get_kind_display()
+
+
+class QueuedTask(models.Model):
+    """The outbox: a Celery task whose publishing failed (broker away), sent again later.
+
+    `lohmar_portal.outbox.flush` sends waiting rows once the broker answers (beat every minute
+    and when a worker starts) and marks each sent in the same transaction that locked it, so no
+    two flushes send one row. The task id stays the same on every attempt: a task that reaches
+    the broker twice all the same is recognised by it (e-mails are sent once per task id).
+    """
+
+    class State(models.TextChoices):
+        WAITING = "waiting", _("wartet")
+        SENT = "sent", _("gesendet")
+        FAILED = "failed", _("aufgegeben")
+
+    task_name = models.CharField(_("Aufgabe"), max_length=200)
+    task_id = models.CharField(_("Aufgaben-ID"), max_length=64, unique=True)
+    args = models.JSONField(_("Argumente"), default=list, blank=True)
+    kwargs = models.JSONField(_("benannte Argumente"), default=dict, blank=True)
+    state = models.CharField(
+        _("Stand"), max_length=10, choices=State.choices, default=State.WAITING, db_index=True
+    )
+    created_at = models.DateTimeField(_("angelegt"), default=timezone.now)
+    attempts = models.PositiveIntegerField(_("Versuche"), default=0)
+    last_error = models.TextField(_("letzter Fehler"), blank=True)
+    sent_at = models.DateTimeField(_("gesendet"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("wartende Aufgabe")
+        verbose_name_plural = _("wartende Aufgaben")
+
+    def __str__(self) -> str:
+        return f"{self.task_name} ({self.get_state_display()})"
+
+
+class SentEmail(models.Model):
+    """One e-mail a task has sent, by a key from the task id, recipients and subject: the same
+    task delivered twice (a worker lost after sending, the outbox sending again) sends once."""
+
+    key = models.CharField(max_length=64, unique=True)
+    sent_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("gesendete E-Mail")
+        verbose_name_plural = _("gesendete E-Mails")
+
+    def __str__(self) -> str:
+        return self.key

@@ -5,7 +5,6 @@ import json
 import secrets
 import zipfile
 from datetime import UTC, datetime, timedelta
-from functools import partial
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
@@ -252,7 +251,7 @@ def request_data_export(*, actor: User, user: User) -> None:
         raise PermissionDenied(_("Sie können nur Ihre eigenen Daten herunterladen."))
     from . import tasks
 
-    transaction.on_commit(partial(tasks.build_data_export.delay, user_pk=user.pk))
+    tasks.enqueue(tasks.build_data_export, user_pk=user.pk)
 
 
 def _readable(row) -> list[tuple[str, str]]:
@@ -390,11 +389,9 @@ def send_accessibility_feedback(*, message: str, page_url: str, name: str, email
         "lohmar_portal/email/accessibility_feedback.txt",
         {"message": message, "page_url": page_url, "name": name, "email": email},
     )
-    transaction.on_commit(
-        partial(
-            tasks.send_email.delay,
-            subject=_("[Bürgerportal] Rückmeldung zur Barrierefreiheit"),
-            body=body,
-            to=[settings.PORTAL_ACCESSIBILITY_EMAIL],
-        )
+    tasks.enqueue(
+        tasks.send_email,
+        subject=_("[Bürgerportal] Rückmeldung zur Barrierefreiheit"),
+        body=body,
+        to=[settings.PORTAL_ACCESSIBILITY_EMAIL],
     )

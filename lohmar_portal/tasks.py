@@ -1,10 +1,26 @@
-"""Celery entry points of the core."""
+"""Celery entry points of the core, and `enqueue`, how the apps queue tasks after a commit."""
+
+import logging
 
 from celery import shared_task
+from celery.signals import worker_ready
 from django.core.mail import EmailMultiAlternatives
+from django.db import InterfaceError, OperationalError, connections
+
+from .outbox import deliver, enqueue
+
+__all__ = ["enqueue"]
+
+log = logging.getLogger(__name__)
 
 
-@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+# A mail server or the database (the once-only mark) away for a moment: try again later.
+@shared_task(
+    acks_late=True,
+    autoretry_for=(OSError, OperationalError, InterfaceError),
+    retry_backoff=True,
+    max_retries=5,
+)
 def send_email(
     *,
     subject: str,
@@ -17,7 +33,7 @@ def send_email(
     message = EmailMultiAlternatives(subject=subject, body=body, to=to, from_email=from_email)
     if html:
         message.attach_alternative(html, "text/html")
-    message.send()
+    deliver(message)  # once per task, should the task be delivered twice
 
 
 def send_templated_email(template: str, *, to: str, context: dict) -> None:
@@ -83,3 +99,26 @@ def remove_expired_exports() -> int:
     from . import services
 
     return services.remove_expired_exports()
+
+
+@shared_task(acks_late=True)
+def flush_outbox() -> dict[str, int]:
+    """Beat (every minute): send the tasks that waited in the outbox for the broker."""
+    from . import outbox
+
+    return outbox.flush()
+
+
+@worker_ready.connect
+def flush_outbox_on_start(**kwargs) -> None:
+    """A worker that starts (the broker is back, say) sends what waited, before the beat does."""
+    from . import outbox
+
+    try:
+        counts = outbox.flush()
+    except Exception:  # the database may be away too; the beat tries again
+        log.exception("Outbox not flushed at worker start.")
+        return
+    finally:
+        connections.close_all()  # the pool's children open their own
+    log.info("Outbox at worker start: %(sent)d sent, %(waiting)d waiting.", counts)

@@ -5,7 +5,6 @@ keeps the target's counters exact with F-expressions, and queues e-mails after t
 """
 
 from datetime import timedelta
-from functools import partial
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -16,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lohmar_portal.models import User
+from lohmar_portal.tasks import enqueue
 
 from . import tasks
 from .models import Channel, Comment, Flag, Follow, ModerationAction, Rating
@@ -209,7 +209,7 @@ def add_comment(
     )
     _change_comment_count(comment.content_type_id, comment.object_id, +1)
     if parent is not None and parent.author_id and parent.author_id != actor.pk:
-        transaction.on_commit(partial(tasks.notify_reply.delay, comment.pk))
+        enqueue(tasks.notify_reply, comment.pk)
     return comment
 
 
@@ -388,12 +388,10 @@ def unfollow(*, user: User, target: models.Model) -> None:
 
 def notify_followers(*, target: models.Model, event: str, exclude: User | None = None) -> None:
     """After the commit, e-mail the target's followers about `status` or `answer`."""
-    transaction.on_commit(
-        partial(
-            tasks.notify_followers.delay,
-            content_type_of(target).pk,
-            target.pk,
-            event,
-            exclude.pk if exclude else None,
-        )
+    enqueue(
+        tasks.notify_followers,
+        content_type_of(target).pk,
+        target.pk,
+        event,
+        exclude.pk if exclude else None,
     )

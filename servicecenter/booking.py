@@ -12,7 +12,6 @@ the public schedule (free slots, a cancelled stop) makes the cached pages stale.
 import hmac
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from lohmar_portal.cache import bump_content_version
 from lohmar_portal.models import User
+from lohmar_portal.tasks import enqueue
 
 from . import booking_tasks
 from .models import Appointment, MobileOfficeStop
@@ -352,9 +352,7 @@ def book(
     except IntegrityError:
         raise SlotTaken() from None
     if on_account or email:
-        transaction.on_commit(
-            partial(booking_tasks.send_booking_confirmation.delay, appointment.pk)
-        )
+        enqueue(booking_tasks.send_booking_confirmation, appointment.pk)
     transaction.on_commit(bump_content_version)
     return appointment
 
@@ -395,13 +393,11 @@ def cancel(
     appointment.cancelled_at = now
     appointment.save(update_fields=["status", "cancelled_at"])
     reason = " ".join(reason.split())[:1000] if by_staff else ""
-    transaction.on_commit(
-        partial(
-            booking_tasks.send_cancellation.delay,
-            appointment.pk,
-            reason=reason,
-            by_staff=by_staff and not is_owner(actor, appointment),
-        )
+    enqueue(
+        booking_tasks.send_cancellation,
+        appointment.pk,
+        reason=reason,
+        by_staff=by_staff and not is_owner(actor, appointment),
     )
     transaction.on_commit(bump_content_version)
     return appointment
@@ -432,14 +428,12 @@ def cancel_stop(*, actor: User, stop: MobileOfficeStop, reason: str) -> int:
     )
     Appointment.objects.filter(pk__in=booked).update(status=Status.CANCELLED, cancelled_at=now)
     for pk in booked:
-        transaction.on_commit(
-            partial(
-                booking_tasks.send_cancellation.delay,
-                pk,
-                reason=reason[:1000],
-                by_staff=True,
-                stop_cancelled=True,
-            )
+        enqueue(
+            booking_tasks.send_cancellation,
+            pk,
+            reason=reason[:1000],
+            by_staff=True,
+            stop_cancelled=True,
         )
     transaction.on_commit(bump_content_version)
     return len(booked)
@@ -474,7 +468,7 @@ def send_reminders(now: datetime | None = None) -> int:
             ).update(reminder_sent_at=now)
             if not claimed:
                 continue
-            transaction.on_commit(partial(booking_tasks.send_reminder.delay, pk))
+            enqueue(booking_tasks.send_reminder, pk)
         count += 1
     return count
 

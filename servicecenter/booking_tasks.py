@@ -12,6 +12,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from lohmar_portal.outbox import deliver
+
 ICS_TYPE = "text/calendar; charset=utf-8; method=PUBLISH"
 
 
@@ -64,7 +66,7 @@ def _send(template: str, appointment, *, attach_ics: bool = False, **context) ->
         )
         if attach_ics:
             message.attach("termin.ics", ical.appointment_calendar(appointment), ICS_TYPE)
-    message.send()
+    deliver(message)  # once per task, should the task be delivered twice
     return True
 
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from lohmar_portal.cache import bump_content_version
 from lohmar_portal.models import Department, User
 from lohmar_portal.services import next_reference
+from lohmar_portal.tasks import enqueue
 
 from . import attachments as files
 from . import tasks
@@ -222,7 +223,7 @@ def open_ticket(
     )
     _event(ticket, TicketEvent.Kind.CREATED, actor, Channel(channel).label)
     if notify and ticket.notify_address:
-        transaction.on_commit(lambda: tasks.send_receipt.delay(ticket.pk))
+        enqueue(tasks.send_receipt, ticket.pk)
     if not logged_in:
         _refresh_cached_pages()
     return ticket, ticket.access_token or None
@@ -275,7 +276,7 @@ def reply(
     _event(ticket, TicketEvent.Kind.REPLIED, actor, article.title if article else "")
     if ticket.status != old_status:
         _event(ticket, TicketEvent.Kind.STATUS, actor, _status_change(old_status, ticket.status))
-    transaction.on_commit(lambda: tasks.notify_new_message.delay(ticket.pk))
+    enqueue(tasks.notify_new_message, ticket.pk)
     return message
 
 
@@ -286,7 +287,7 @@ def system_message(*, ticket: Ticket, text: str) -> Message:
     Ticket.objects.filter(pk=ticket.pk).update(
         citizen_unread=F("citizen_unread") + 1, last_message_at=message.created_at
     )
-    transaction.on_commit(lambda: tasks.notify_new_message.delay(ticket.pk))
+    enqueue(tasks.notify_new_message, ticket.pk)
     _refresh_cached_pages()
     return message
 
@@ -374,7 +375,7 @@ def citizen_reply(
     ticket.last_message_at = now
     ticket.save()
     _event(ticket, TicketEvent.Kind.CITIZEN_REPLIED, actor)
-    transaction.on_commit(lambda: tasks.notify_citizen_reply.delay(ticket.pk))
+    enqueue(tasks.notify_citizen_reply, ticket.pk)
     _refresh_cached_pages()
     if ticket.status != old_status:
         _event(ticket, TicketEvent.Kind.STATUS, actor, _status_change(old_status, ticket.status))
@@ -420,7 +421,7 @@ def forward(*, actor: User, ticket: Ticket, department: Department, reason: str)
     _event(ticket, TicketEvent.Kind.FORWARDED, actor, f"{department.name}: {reason}")
     if ticket.status != old_status:
         _event(ticket, TicketEvent.Kind.STATUS, actor, _status_change(old_status, ticket.status))
-    transaction.on_commit(lambda: tasks.notify_department.delay(ticket.pk))
+    enqueue(tasks.notify_department, ticket.pk)
     return ticket
 
 
@@ -583,7 +584,7 @@ def escalate_breaches(now=None) -> int:
             if not updated:
                 continue
             _event(ticket, TicketEvent.Kind.ESCALATED, None, _("Servicelevel überschritten"))
-            transaction.on_commit(lambda pk=ticket.pk: tasks.notify_escalation.delay(pk))
+            enqueue(tasks.notify_escalation, ticket.pk)
         count += 1
     if count:
         bump_content_version()  # the queue's markers
