@@ -6,12 +6,13 @@ final name and renamed when complete, and the job is marked ready only after all
 """
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -19,6 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from lohmar_portal.models import User
+from lohmar_portal.tasks import enqueue
 from participation.models import Phase, Process
 from participation.permissions import can_moderate
 
@@ -146,22 +148,54 @@ def default_resolution() -> str:
     )
 
 
-def queue_build(export: DossierExport, **options) -> None:
+def queue_build(export: DossierExport) -> None:
     from .. import tasks
 
-    transaction.on_commit(lambda: tasks.build_export.apply_async((export.pk,), **options))
+    enqueue(tasks.build_export, export.pk)
 
 
 # --- Building -----------------------------------------------------------------------------------
 
 
-def claim(export_id: int) -> bool:
-    """Take a queued (or stale running) job for building; False if another worker has it."""
+# A build holds this PostgreSQL advisory lock (with the job's id) while it runs. The lock goes
+# with the worker's connection: a job still running while nobody holds its lock was left by a
+# worker that died, and is taken over at once (a task redelivered after its worker was killed).
+BUILD_LOCK = 0x1DEA
+
+
+@contextmanager
+def _build_lock(export_id: int) -> Iterator[bool | None]:
+    """True if this process now holds the job's lock, False if a live build holds it, None
+    without PostgreSQL (then a running job is taken over only once stale)."""
+    if connection.vendor != "postgresql":
+        yield None
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [BUILD_LOCK, export_id])
+        held = cursor.fetchone()[0]
+    try:
+        yield held
+    finally:
+        if held:
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [BUILD_LOCK, export_id])
+            except DatabaseError:  # the connection is gone, and the lock with it
+                pass
+
+
+def claim(export_id: int, *, take_over: bool = False) -> bool:
+    """Take a queued (or stale running) job for building; False if another worker has it.
+
+    `take_over`: also a running job that is not stale yet (its build is known to be dead)."""
     now = timezone.now()
     stale = now - timedelta(minutes=conf.stale_minutes())
+    running = (
+        Q(state=State.RUNNING) if take_over else Q(state=State.RUNNING, heartbeat_at__lt=stale)
+    )
     claimed = (
         DossierExport.objects.filter(pk=export_id)
-        .filter(Q(state=State.QUEUED) | Q(state=State.RUNNING, heartbeat_at__lt=stale))
+        .filter(Q(state=State.QUEUED) | running)
         .update(
             state=State.RUNNING,
             progress=0,
@@ -185,8 +219,15 @@ def build(export_id: int) -> DossierExport | None:
 
     Raises on failure; the caller (task or command) decides between retry and `fail`.
     """
-    if not claim(export_id):
-        return None
+    with _build_lock(export_id) as held:
+        if held is False:  # built right now by a live worker
+            return None
+        if not claim(export_id, take_over=bool(held)):
+            return None
+        return _build_claimed(export_id)
+
+
+def _build_claimed(export_id: int) -> DossierExport | None:
     export = DossierExport.objects.select_related("process").get(pk=export_id)
     storage.remove_job_files(export.pk)  # leftovers of an interrupted attempt
     scope = SCOPES[export.kind].of(export)
@@ -252,9 +293,7 @@ def notify_requester(export: DossierExport) -> None:
         }
         subject = render_to_string("ideas/exports/email_ready_subject.txt", context)
         body = render_to_string("ideas/exports/email_ready_message.txt", context)
-    transaction.on_commit(
-        lambda: send_email.delay(subject=" ".join(subject.split()), body=body, to=[user.email])
-    )
+    enqueue(send_email, subject=" ".join(subject.split()), body=body, to=[user.email])
 
 
 def rebuild(*, actor: User, export: DossierExport) -> DossierExport:
