@@ -89,6 +89,10 @@ def unread_total(user: User) -> int:
     )
 
 
+# Far beyond anybody's postbox; a larger `?seite=` overflowed PostgreSQL's OFFSET (a 500).
+MAX_PAGE = 10_000
+
+
 def postbox_page(user: User, number: int | str | None = 1, *, per_page: int = 20) -> PostboxPage:
     """One page of the postbox: a LIMIT one row longer than the page says whether more follow.
 
@@ -96,7 +100,7 @@ def postbox_page(user: User, number: int | str | None = 1, *, per_page: int = 20
     all tickets (not needed when everything fits on the first page).
     """
     try:
-        number = max(1, int(number or 1))
+        number = min(max(1, int(number or 1)), MAX_PAGE)
     except (TypeError, ValueError):
         number = 1
     offset = (number - 1) * per_page

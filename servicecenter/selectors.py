@@ -153,7 +153,8 @@ def articles_for_answer(*, query: str = "", ticket: Ticket | None = None) -> lis
     """Knowledge articles an agent may insert (never drafts): a search, or those of the
     ticket's life situation first."""
     articles = KnowledgeArticle.objects.for_agents()
-    query = " ".join(query.split())
+    # A NUL character is no text PostgreSQL can compare (it raised, a 500): it separates words.
+    query = " ".join(query.replace("\x00", " ").split())
     if query:
         articles = articles.filter(
             Q(title__icontains=query) | Q(keywords__icontains=query) | Q(answer__icontains=query)

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import slug_re
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, re_path, reverse
@@ -81,7 +82,7 @@ def ticket_create(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         initial = {}
         slug = request.GET.get("lebenslage")
-        if slug:
+        if slug and slug_re.match(slug):  # not a slug (a NUL, say) cannot name one
             initial["life_situation"] = LifeSituation.objects.filter(slug=slug).first()
         return _render_form(request, TicketForm(anonymous=anonymous, initial=initial))
     form = TicketForm(request.POST, request.FILES, anonymous=anonymous)
