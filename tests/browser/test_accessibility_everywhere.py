@@ -487,11 +487,32 @@ def test_every_form_in_its_error_state_is_accessible(browser, live_server, world
     assert len(audit.checked) == len(sent) + (role == STAFF)
 
 
+# Each message under a field is tied to its field (aria-describedby), and the field says it is
+# invalid: a screen reader reads the message on the field, not only somewhere on the page.
+UNTIED_ERRORS = """() => {
+    const describing = new Set([...document.querySelectorAll('[aria-describedby]')]
+        .flatMap((field) => field.getAttribute('aria-describedby').split(/\\s+/)));
+    const untied = [...document.querySelectorAll('.kern-error')]
+        .filter((message) => !message.id || !describing.has(message.id))
+        .map((message) => `message "${message.textContent.trim().slice(0, 60)}" is not tied`);
+    // A group (a fieldset of radio buttons) is described by its message; a field says more.
+    const unmarked = [...document.querySelectorAll('.kern-error[id]')]
+        .flatMap((message) => [...document.querySelectorAll(
+            'input[aria-describedby], select[aria-describedby], textarea[aria-describedby]')]
+            .filter((field) => field.getAttribute('aria-describedby').split(/\\s+/)
+                .includes(message.id) && field.getAttribute('aria-invalid') !== 'true'))
+        .map((field) => `field ${field.name || field.id} lacks aria-invalid`);
+    return untied.concat(unmarked);
+}"""
+
+
 def expect_errors(page, audit: Audit, what: str) -> None:
     what = f"[{audit.language}] {what}"
     if page.locator(ERRORS_SHOWN).count() == 0:
         audit.problems.append(f"{what}: no error is shown ({page.url})")
         return
+    for problem in page.evaluate(UNTIED_ERRORS):
+        audit.problems.append(f"{what}: {problem}")
     audit.check(page, what)
 
 
