@@ -431,6 +431,10 @@ if not DEBUG:
     if env.bool("BEHIND_TLS_PROXY", default=True):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Proxies in front of the portal that append to X-Forwarded-For: rate limits (allauth's and the
+# portal's own, lohmar_portal/ratelimit.py) then count the client's address, not the proxy's.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
 # No inline script, no third-party requests but the configured map tiles.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
