@@ -126,3 +126,15 @@ def server_error(request: HttpRequest, template_name: str = "500.html") -> HttpR
     if isinstance(error, DATABASE_UNAVAILABLE):
         return database_unavailable(request, error)
     return defaults.server_error(request, template_name)
+
+
+def permissions_policy(get_response):
+    """Browser features no page needs are off; geolocation only for the portal's own maps
+    ("Meinen Standort verwenden")."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        response = get_response(request)
+        response.setdefault("Permissions-Policy", settings.PORTAL_PERMISSIONS_POLICY)
+        return response
+
+    return middleware

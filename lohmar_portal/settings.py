@@ -79,6 +79,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "lohmar_portal.middleware.permissions_policy",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # The database away: 503 with Retry-After instead of a 500 (lohmar_portal/middleware.py).
     "lohmar_portal.middleware.DatabaseUnavailableMiddleware",
@@ -419,6 +420,9 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+PORTAL_PERMISSIONS_POLICY = (
+    "geolocation=(self), camera=(), microphone=(), payment=(), usb=()"
+)
 if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

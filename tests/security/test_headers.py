@@ -145,8 +145,9 @@ def test_security_headers(world, name):
     ]
     assert directives.get("frame-ancestors") == ["'none'"]
     assert response["Cross-Origin-Opener-Policy"] == "same-origin"
-    if "Permissions-Policy" in response:
-        assert "geolocation=*" not in response["Permissions-Policy"].replace(" ", "")
+    # Geolocation only for the portal's own map ("Meinen Standort verwenden"); no camera etc.
+    policy = response["Permissions-Policy"].replace(" ", "")
+    assert "geolocation=(self)" in policy and "camera=()" in policy and "microphone=()" in policy
     if name in DOWNLOADS and name != "defect photo":
         # Private files are downloads, never rendered in the portal's origin, never stored.
         assert response["Content-Disposition"].startswith("attachment")
