@@ -602,3 +602,75 @@ def test_submitting_a_proposal_by_keyboard_alone(page):
     assert proposal.district == wahlscheid
     assert (proposal.latitude, proposal.longitude) == pytest.approx((50.8394, 7.2164))
     assert len(trail) > 20
+
+
+# --- Reflow: 320 CSS pixels, as at 400 % zoom (WCAG 1.4.10) ---------------------------------------
+
+# What sticks out of a page that scrolls sideways: the innermost elements, or text that does not
+# wrap (a long word). A data table may scroll inside its own box (.kern-table-responsive).
+STICKING_OUT = """() => {
+    const width = document.documentElement.clientWidth;
+    if (document.documentElement.scrollWidth <= width) return [];
+    const out = [];
+    // Inside a box that scrolls or clips, unless it is absolutely positioned and the box is not
+    // its containing block (then it escapes the box, and the page scrolls).
+    const clipped = (node) => {
+        let escapes = node.nodeType === 1 && getComputedStyle(node).position === 'absolute';
+        for (let box = node.parentElement; box && box !== document.body; box = box.parentElement) {
+            const style = getComputedStyle(box);
+            const positioned = style.position !== 'static';
+            if (style.overflowX !== 'visible' && (!escapes || positioned)) return true;
+            if (positioned) escapes = style.position === 'absolute';
+        }
+        return false;
+    };
+    for (const element of document.body.querySelectorAll('*')) {
+        if (clipped(element)) continue;
+        const right = element.getBoundingClientRect().right;
+        const children = [...element.children].some(
+            (child) => child.getBoundingClientRect().right > width);
+        if (right > width && !children) {
+            out.push(`${element.tagName.toLowerCase()}.${element.getAttribute('class') || ''} `
+                + `"${element.textContent.trim().slice(0, 40)}" ends at ${Math.round(right)} px`);
+        }
+    }
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+        if (clipped(walker.currentNode)) continue;
+        const range = document.createRange();
+        range.selectNodeContents(walker.currentNode);
+        if ([...range.getClientRects()].some((rect) => rect.right > width)) {
+            out.push(`text "${walker.currentNode.textContent.trim().slice(0, 40)}"`);
+        }
+    }
+    const wide = `the page is ${document.documentElement.scrollWidth} px wide`;
+    return out.length ? out.map((what) => `${wide}: ${what}`) : [wide];
+}"""
+
+
+@pytest.mark.parametrize("role", [ANONYMOUS, CITIZEN, STAFF])
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_every_page_reflows_at_320_pixels(browser, live_server, world, role):
+    """A phone, or 1280 px at 400 % zoom: no page scrolls sideways (German: the longest words)."""
+    context = browser.new_context(
+        base_url=live_server.url, locale="de-DE", viewport={"width": 320, "height": 640}
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    no_tiles(page)
+    problems = []
+    try:
+        if role == CITIZEN:
+            log_in(page, world.citizen.email)
+        elif role == STAFF:
+            log_in(page, world.staff.email, world.staff_secret)
+        for visit in visits(world):
+            if visit.role != role or visit.via is not None:
+                continue
+            page.goto(visit.path)
+            page.wait_for_function(MAPS_READY)
+            problems += [f"{visit.path[:80]}: {what}" for what in page.evaluate(STICKING_OUT)]
+    finally:
+        context.close()
+    assert problems == [], "\n".join(problems)
