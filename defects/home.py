@@ -22,5 +22,8 @@ def home_context(request: HttpRequest) -> dict:
 def register() -> None:
     """Show the newest reports, the map and "Mangel melden" on the home page."""
     register_home_section(
-        order=HOME_ORDER, template_name="defects/components/home_defects.html", context=home_context
+        order=HOME_ORDER,
+        template_name="defects/components/home_defects.html",
+        context=home_context,
+        shared=True,
     )

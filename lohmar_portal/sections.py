@@ -6,9 +6,11 @@ renders the registered sections in order. Imports keep flowing one way: apps →
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
 
 
 @dataclass(frozen=True)
@@ -16,20 +18,40 @@ class Section:
     order: int
     template_name: str
     context: Callable[[HttpRequest], dict[str, Any]]
+    shared: bool = False
 
 
 home_sections: list[Section] = []
 
 
-def register_home_section(*, order: int, template_name: str, context) -> None:
-    """Show a part of an app on the home page."""
-    home_sections.append(Section(order, template_name, context))
+def register_home_section(*, order: int, template_name: str, context, shared: bool = False) -> None:
+    """Show a part of an app on the home page.
+
+    `shared=True` for a section that shows everybody the same (nothing about the visitor, no
+    form with a CSRF token): it is rendered once per content version and language and cached,
+    for logged-in visitors too, and its context is read only then.
+    """
+    home_sections.append(Section(order, template_name, context, shared))
     home_sections.sort(key=lambda section: section.order)
 
 
 def render_sections(sections: list[Section], request: HttpRequest) -> list[tuple[str, dict]]:
     """Each section's template with its context, ready for `{% include %}`."""
     return [(section.template_name, section.context(request)) for section in sections]
+
+
+def render_home_sections(request: HttpRequest) -> list[tuple[str, Any, bool]]:
+    """(template, context, shared) of each home section; a shared one's context is lazy."""
+    return [
+        (
+            section.template_name,
+            SimpleLazyObject(partial(section.context, request))
+            if section.shared
+            else section.context(request),
+            section.shared,
+        )
+        for section in home_sections
+    ]
 
 
 # --- The account area and the person's data (GDPR) ----------------------------------------------

@@ -17,16 +17,14 @@ from .cache import cache_public_page
 from .forms import AccessibilityFeedbackForm, DeleteAccountForm, ProfileForm
 from .health import service_states
 from .models import LegalPage, User
-from .sections import account_sections, home_sections, render_sections
+from .sections import account_sections, render_home_sections, render_sections
 
 HOUR = 3600
 
 
 @cache_public_page
 def home(request: HttpRequest) -> HttpResponse:
-    return render(
-        request, "lohmar_portal/home.html", {"sections": render_sections(home_sections, request)}
-    )
+    return render(request, "lohmar_portal/home.html", {"sections": render_home_sections(request)})
 
 
 @never_cache

@@ -30,4 +30,5 @@ def register() -> None:
         order=HOME_ORDER,
         template_name="servicecenter/components/home_servicecenter.html",
         context=home_context,
+        shared=True,
     )
