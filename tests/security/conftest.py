@@ -21,7 +21,8 @@ from django.contrib.sessions.backends import cached_db
 from django.core import signing
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
+from django.core.signals import request_finished
+from django.db import close_old_connections, transaction
 from django.test import Client, override_settings
 from django.utils import timezone
 from django.utils.http import int_to_base36
@@ -394,3 +395,13 @@ def client_as(world: World, role: str, **kwargs) -> Client:
         cache.delete(cached_db.KEY_PREFIX + key)
         client.cookies[settings.SESSION_COOKIE_NAME] = key
     return client
+
+
+def close_response(response) -> None:
+    """Close a response (file downloads hold a file) without Django's end-of-request hook, which
+    would close the database connection: the tests run inside the world's transaction."""
+    request_finished.disconnect(close_old_connections)
+    try:
+        response.close()
+    finally:
+        request_finished.connect(close_old_connections)
