@@ -3,13 +3,25 @@
 import secrets
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.utils.translation import gettext as _
 
 from . import tasks
 
+# allauth's code for a login (password or second factor) refused while an account is locked
+# after failed attempts (ACCOUNT_RATE_LIMITS "login_failed").
+LOGIN_LOCKED = "too_many_login_attempts"
+
 
 class AccountAdapter(DefaultAccountAdapter):
+    def validation_error(self, code, *args):
+        # allauth shows the lock as a form error with 200; the request is marked so that
+        # `middleware.failed_login_lock` answers 429 with Retry-After, as every other limit.
+        if code == LOGIN_LOCKED and context.request is not None:
+            context.request.login_locked = True
+        return super().validation_error(code, *args)
+
     def save_user(self, request, user, form, commit=True):
         # Set before the first save: the display name is unique and must never be empty.
         user.display_name = form.cleaned_data["display_name"]

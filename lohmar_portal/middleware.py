@@ -138,3 +138,28 @@ def permissions_policy(get_response):
         return response
 
     return middleware
+
+
+def failed_login_lock(get_response):
+    """A login refused because of too many failed attempts is a 429 with Retry-After.
+
+    allauth answers it with the login (or code) form and its German error, status 200; the
+    adapter marks such a request (`AccountAdapter.validation_error`). The form stays as it is.
+    """
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        response = get_response(request)
+        if getattr(request, "login_locked", False) and response.status_code == 200:
+            response.status_code = 429
+            response["Retry-After"] = str(login_lock_seconds())
+        return response
+
+    return middleware
+
+
+def login_lock_seconds() -> int:
+    """The longest window of allauth's "login_failed" rates: when the lock is surely over."""
+    from allauth.core.internal.ratelimit import parse_rates
+
+    rates = parse_rates(settings.ACCOUNT_RATE_LIMITS.get("login_failed"))
+    return int(max((rate.duration for rate in rates), default=RETRY_AFTER_SECONDS))

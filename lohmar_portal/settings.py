@@ -95,6 +95,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # allauth's lock after failed logins answers 429, not 200 (lohmar_portal/middleware.py).
+    "lohmar_portal.middleware.failed_login_lock",
 ]
 
 ROOT_URLCONF = "lohmar_portal.urls"

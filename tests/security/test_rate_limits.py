@@ -86,11 +86,13 @@ def test_failed_logins_lock_the_account_for_a_while_but_not_others(settings):
         response = login(target.email, "falsch-geraten")
         assert response.status_code == 200
         assert "_auth_user_id" not in response.wsgi_request.session
-    # Now even the right password is refused for this account, with a German message.
+    # Now even the right password is refused for this account: 429, the form with a German
+    # message, and when to try again (the longest window of the lock).
     response = login(target.email)
-    assert response.status_code == 200
+    assert_refused(response, "Zu viele fehlgeschlagene Anmeldeversuche")
+    assert response["Retry-After"] == "300"
+    assert 'name="password"' in text(response)
     assert "_auth_user_id" not in response.wsgi_request.session
-    assert "Zu viele fehlgeschlagene Anmeldeversuche" in text(response)
     # Another account from the same address is not locked out.
     assert login(other.email).status_code == 302
 
@@ -109,9 +111,8 @@ def test_second_factor_codes_cannot_be_guessed(settings):
         response = client.post("/accounts/2fa/authenticate/", {"code": wrong})
         assert response.status_code == 200
     response = client.post("/accounts/2fa/authenticate/", {"code": right})
-    assert response.status_code == 200
+    assert_refused(response, "Zu viele fehlgeschlagene Anmeldeversuche")
     assert "_auth_user_id" not in client.session
-    assert "Zu viele fehlgeschlagene Anmeldeversuche" in text(response)
 
 
 def signup(n: int, address: str = "127.0.0.1"):
