@@ -3,8 +3,8 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
-from . import services
-from .models import Department, District, LegalPage, User
+from . import outbox, services
+from .models import Department, District, LegalPage, QueuedTask, User
 
 
 @admin.register(User)
@@ -79,3 +79,51 @@ class DepartmentAdmin(admin.ModelAdmin):
 class LegalPageAdmin(admin.ModelAdmin):
     list_display = ["kind", "is_published", "updated_at"]
     readonly_fields = ["updated_at"]
+
+
+@admin.register(QueuedTask)
+class QueuedTaskAdmin(admin.ModelAdmin):
+    """The task outbox (lohmar_portal/outbox.py): what waits for the broker, what was given up.
+
+    Read-only: rows are written by `enqueue` and sent by the flush; sent rows go after
+    OUTBOX_KEEP_SENT_DAYS. The arguments (addresses, texts) are not shown.
+    """
+
+    list_display = ["task_name", "state", "created_at", "attempts", "sent_at", "task_id"]
+    list_filter = ["state", "task_name"]
+    search_fields = ["task_id", "task_name"]
+    date_hierarchy = "created_at"
+    fields = ["task_name", "task_id", "state", "created_at", "attempts", "sent_at", "last_error"]
+    readonly_fields = fields
+    actions = ["send_again", "flush_now"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(
+        description=_("Aufgegebene Aufgaben erneut senden (nach einer Korrektur)"),
+        permissions=["change"],
+    )
+    def send_again(self, request, queryset):
+        count = queryset.filter(state=QueuedTask.State.FAILED).update(
+            state=QueuedTask.State.WAITING
+        )
+        counts = outbox.flush()
+        self.message_user(
+            request,
+            _("%(count)d wieder eingereiht; gesendet: %(sent)d, wartend: %(waiting)d.")
+            % {"count": count, **counts},
+        )
+
+    @admin.action(description=_("Wartende Aufgaben jetzt senden"), permissions=["change"])
+    def flush_now(self, request, queryset):
+        counts = outbox.flush()
+        level = messages.WARNING if counts["waiting"] or counts["failed"] else messages.SUCCESS
+        self.message_user(
+            request,
+            _("Gesendet: %(sent)d, aufgegeben: %(failed)d, wartend: %(waiting)d.") % counts,
+            level,
+        )

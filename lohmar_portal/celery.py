@@ -28,8 +28,7 @@ app.conf.update(
     task_time_limit=360,
     result_expires=24 * 3600,
     broker_connection_retry_on_startup=True,
-    # Redis redelivers an unacknowledged task after this; longer than the hard time limit.
-    broker_transport_options={"visibility_timeout": 3600},
+    # broker_transport_options (visibility and socket timeouts) are in the settings.
 )
 app.autodiscover_tasks()
 # Tasks that waited in the outbox while the broker was away go out when a worker reconnects.

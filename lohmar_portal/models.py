@@ -186,12 +186,13 @@ class LegalPage(models.Model):
 
 
 class QueuedTask(models.Model):
-    """The outbox: a Celery task whose publishing failed (broker away), sent again later.
+    """The outbox: a Celery task, written in the transaction that queued it (`enqueue`).
 
-    `lohmar_portal.outbox.flush` sends waiting rows once the broker answers (beat every minute
-    and when a worker starts) and marks each sent in the same transaction that locked it, so no
-    two flushes send one row. The task id stays the same on every attempt: a task that reaches
-    the broker twice all the same is recognised by it (e-mails are sent once per task id).
+    Sent once that commits and marked sent; when the broker was away or the process died before
+    sending, `lohmar_portal.outbox.flush` sends the waiting row (beat every minute and when a
+    worker starts) and marks it sent in the same transaction that locked it, so no two flushes
+    send one row. The task id stays the same on every attempt: a task that reaches the broker
+    twice all the same is recognised by it (e-mails are sent once per task id).
     """
 
     class State(models.TextChoices):
@@ -213,8 +214,8 @@ class QueuedTask(models.Model):
 
     class Meta:
         ordering = ["pk"]
-        verbose_name = _("wartende Aufgabe")
-        verbose_name_plural = _("wartende Aufgaben")
+        verbose_name = _("Hintergrundaufgabe")
+        verbose_name_plural = _("Hintergrundaufgaben (Ausgang)")
 
     def __str__(self) -> str:
         return f"{self.task_name} ({self.get_state_display()})"

@@ -1,21 +1,23 @@
-"""Queued work that survives a broker outage, and e-mails that a repeated task sends once.
+"""Queued work that survives a broker outage or a lost process, and e-mails that a repeated
+task sends once.
 
-`enqueue(task, *args, **kwargs)` sends a Celery task once the current transaction commits, as
-`transaction.on_commit(lambda: task.delay(...))` did. When the broker does not take it, the
-task waits in the outbox (`QueuedTask`), with the task id it was given, and `flush` sends it
-once the broker answers: when a worker starts or reconnects, and the beat every minute. The
-saving that queued it is never undone or failed by the broker being away. (The outbox keeps
-what the broker refused; a web process killed between its commit and the send loses that
-task. Exports have a safety net of their own: `requeue_stale_exports`.)
+`enqueue(task, *args, **kwargs)` is a transactional outbox: it writes the task into the outbox
+(`QueuedTask`) in the caller's transaction, and sends it to the broker once that transaction
+commits, marking its row sent. A rolled-back action queues nothing; a committed one always
+leaves its task behind: sent, or waiting when the broker did not take it or the process died
+between its commit and the send. `flush` sends what waits: when a worker starts or reconnects,
+and the beat every minute. Rows not yet tried are left alone for `GRACE` (their own request is
+sending them). The saving that queued a task is never undone or failed by the broker being
+away.
 
 Nothing is done twice: a flush locks the rows it sends (others skip them) and marks each sent
-in the same transaction. Should the broker receive a task twice all the same (that commit
-failing after the send, a worker lost after its work and redelivered), the task id is the same,
-and the tasks are safe to repeat: the builds claim their job, photos are processed once, and
-e-mails go through `deliver`, which sends one message per task id, recipients and subject.
+in the same transaction. Should the broker receive a task twice all the same (a mark lost after
+the send, a worker lost after its work and redelivered), the task id is the same, and the tasks
+are safe to repeat: the builds claim their job, photos are processed once, and e-mails go
+through `deliver`, which sends one message per task id, recipients and subject.
 
-With `CELERY_TASK_ALWAYS_EAGER` (no broker: development, tests) tasks run in-process at once,
-errors propagating, as before.
+With `CELERY_TASK_ALWAYS_EAGER` (no broker: development, tests) tasks run in-process at once
+after the commit, errors propagating, without an outbox row.
 """
 
 import hashlib
@@ -27,6 +29,7 @@ from celery import bootsteps, uuid
 from celery._state import get_current_worker_task
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 log = logging.getLogger(__name__)
@@ -35,12 +38,23 @@ log = logging.getLogger(__name__)
 # the request that queued the task waits for this.
 PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.1}
 BATCH = 100
+# A row its own request has not tried yet is that request's for this long; after it, the
+# process is taken to be gone and a flush sends the task.
+GRACE = timedelta(seconds=30)
 
 
 def enqueue(task, *args, **kwargs) -> None:
-    """Send `task(*args, **kwargs)` after the current transaction commits (at once outside one);
-    when the broker is away, keep it in the outbox."""
-    transaction.on_commit(partial(publish, task, args, kwargs))
+    """Queue `task(*args, **kwargs)` with the current transaction; it is sent once that commits
+    (at once outside a transaction) and kept in the outbox until the broker has it."""
+    if task.app.conf.task_always_eager:
+        transaction.on_commit(partial(task.apply_async, args, kwargs))
+        return
+    from .models import QueuedTask
+
+    row = QueuedTask.objects.create(
+        task_name=task.name, task_id=uuid(), args=list(args), kwargs=dict(kwargs)
+    )
+    transaction.on_commit(partial(publish, task, row))
 
 
 def _send(task, args, kwargs, task_id: str) -> None:
@@ -56,40 +70,32 @@ def _send(task, args, kwargs, task_id: str) -> None:
     )
 
 
-def publish(task, args=(), kwargs=None) -> str | None:
-    """Send the task now; if that fails, keep it in the outbox. Returns the task id (None when
-    run in-process)."""
-    kwargs = kwargs or {}
-    if task.app.conf.task_always_eager:
-        task.apply_async(args, kwargs)
-        return None
-    task_id = uuid()
-    try:
-        _send(task, args, kwargs, task_id)
-    except Exception as error:
-        keep(task.name, args, kwargs, task_id, error)
-    return task_id
-
-
-def keep(name: str, args, kwargs, task_id: str, error: Exception) -> None:
-    """Put a task the broker did not take into the outbox."""
+def publish(task, row) -> None:
+    """Send a committed outbox row's task now and mark it sent; when the broker does not take
+    it, the row waits for a flush. Never raises: the caller's work is saved already."""
     from .models import QueuedTask
 
     try:
-        QueuedTask.objects.create(
-            task_name=name,
-            task_id=task_id,
-            args=list(args),
-            kwargs=dict(kwargs),
-            attempts=1,
-            last_error=_describe(error),
+        _send(task, row.args, row.kwargs, row.task_id)
+    except Exception as error:
+        log.warning(
+            "Broker unavailable (%s); task %s[%s] waits in the outbox.",
+            _describe(error),
+            row.task_name,
+            row.task_id,
+        )
+        update = {"attempts": 1, "last_error": _describe(error)}
+    else:
+        update = {"attempts": 1, "state": QueuedTask.State.SENT, "sent_at": timezone.now()}
+    try:
+        # Only while it still waits untried: a flush may have taken it meanwhile.
+        QueuedTask.objects.filter(pk=row.pk, state=QueuedTask.State.WAITING, attempts=0).update(
+            **update
         )
     except Exception:
-        log.exception("Task %s[%s] was neither sent nor kept: it is lost.", name, task_id)
-        return
-    log.warning(
-        "Broker unavailable (%s); task %s[%s] waits in the outbox.", _describe(error), name, task_id
-    )
+        # The database is away: the row stays untried and a flush sends it (again, by the
+        # same task id, which the tasks recognise).
+        log.exception("Outbox row of task %s[%s] not updated.", row.task_name, row.task_id)
 
 
 def _describe(error: Exception) -> str:
@@ -109,7 +115,7 @@ def flush(batch: int = BATCH) -> dict[str, int]:
         with transaction.atomic():
             rows = list(
                 QueuedTask.objects.select_for_update(skip_locked=True)
-                .filter(state=QueuedTask.State.WAITING)
+                .filter(due_for_flush())
                 .order_by("pk")[:batch]
             )
             for row in rows:
@@ -125,6 +131,14 @@ def flush(batch: int = BATCH) -> dict[str, int]:
         log.info("Outbox: %(sent)d sent, %(failed)d failed, %(waiting)d waiting.", counts)
     _forget_old()
     return counts
+
+
+def due_for_flush() -> Q:
+    """Waiting rows that were tried, or that their own request left untried for too long."""
+    from .models import QueuedTask
+
+    waiting = Q(state=QueuedTask.State.WAITING)
+    return waiting & (Q(attempts__gt=0) | Q(created_at__lt=timezone.now() - GRACE))
 
 
 def _send_row(row) -> None:

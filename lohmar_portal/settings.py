@@ -166,6 +166,15 @@ CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
 # Without a broker the portal still works: tasks run in-process, right after the commit.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
+# A Redis that does not answer must not hold a request: connecting gives up after a second,
+# a send after five (longer than the workers' one-second wait for new tasks); the task then
+# waits in the outbox.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # Redis redelivers an unacknowledged task after this; longer than the hard time limit.
+    "visibility_timeout": 3600,
+    "socket_connect_timeout": env.float("CELERY_BROKER_CONNECT_TIMEOUT", default=1.0),
+    "socket_timeout": env.float("CELERY_BROKER_SOCKET_TIMEOUT", default=5.0),
+}
 # A task whose publishing fails (broker away) waits in the outbox (lohmar_portal.QueuedTask)
 # until the broker is back (a worker reconnecting or starting, the beat every minute); sent rows
 # are kept this long for the record.

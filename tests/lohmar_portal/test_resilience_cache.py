@@ -4,8 +4,6 @@ The backend (lohmar_portal/cache_backend.py) is tried against a port nothing lis
 server that accepts but never answers, and a stand-in client that fails and recovers on demand.
 """
 
-import socket
-import threading
 import time
 
 import pytest
@@ -17,6 +15,7 @@ from lohmar_portal.cache_backend import TolerantRedisCache
 from participation.models import Rating
 from tests.factories import UserFactory
 from tests.ideas.conftest import make_process, make_proposal
+from tests.lohmar_portal.conftest import free_port
 
 
 @pytest.fixture(autouse=True)
@@ -25,12 +24,6 @@ def _fresh_outages():
     cache_backend._outages.clear()
     yield
     cache_backend._outages.clear()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def tolerant(location: str, **options) -> TolerantRedisCache:
@@ -59,33 +52,6 @@ def test_a_dead_redis_is_an_empty_cache_without_errors():
         cache.incr("content-version")
     assert cache.unavailable
     assert time.monotonic() - started < 1
-
-
-@pytest.fixture
-def silent_server():
-    """A server that accepts connections and never answers (Redis hanging, a firewall)."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(50)
-    accepted = []
-    stop = threading.Event()
-
-    def accept():
-        server.settimeout(0.1)
-        while not stop.is_set():
-            try:
-                accepted.append(server.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield server.getsockname()[1]
-    stop.set()
-    thread.join()
-    for connection in accepted:
-        connection.close()
-    server.close()
 
 
 def test_a_redis_that_does_not_answer_costs_one_timeout_then_nothing(silent_server):

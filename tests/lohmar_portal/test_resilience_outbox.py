@@ -9,6 +9,7 @@ in-process tasks and flushes the outbox.
 import re
 import threading
 import time
+from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -95,12 +96,62 @@ def test_a_task_the_broker_refuses_waits_in_the_outbox(broker):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_nothing_is_queued_before_the_commit_nor_after_a_rollback(broker):
+def test_nothing_is_sent_before_the_commit_nor_kept_after_a_rollback(broker):
+    broker.up = True
     with pytest.raises(ZeroDivisionError), transaction.atomic():
         enqueue(send_email, subject="s", body="b", to=["a@example.org"])
-        assert not QueuedTask.objects.exists()
+        assert QueuedTask.objects.get().state == State.WAITING  # written with the transaction
+        assert broker.sent == []
         raise ZeroDivisionError
     assert not QueuedTask.objects.exists()
+    assert broker.sent == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_task_is_sent_at_the_commit_and_marked_sent(broker):
+    broker.up = True
+    queue_mail()
+    row = QueuedTask.objects.get()
+    assert (row.state, row.attempts, row.last_error) == (State.SENT, 1, "")
+    assert row.sent_at is not None
+    assert [(sent[0], sent[3]) for sent in broker.sent] == [(row.task_name, row.task_id)]
+    assert outbox.flush() == {"sent": 0, "failed": 0, "waiting": 0}
+    assert len(broker.sent) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_task_whose_process_died_after_the_commit_is_sent_by_the_flush(broker, monkeypatch):
+    """The process is killed between its commit and the send: the committed row remains."""
+    with monkeypatch.context() as dying:
+        dying.setattr(outbox, "publish", lambda task, row: None)
+        queue_mail()
+    row = QueuedTask.objects.get()
+    assert (row.state, row.attempts) == (State.WAITING, 0)
+    broker.up = True
+    # Within the grace its own request may still be sending it: left alone.
+    assert outbox.flush() == {"sent": 0, "failed": 0, "waiting": 1}
+    assert broker.sent == []
+    QueuedTask.objects.update(created_at=row.created_at - outbox.GRACE - timedelta(seconds=1))
+    assert outbox.flush() == {"sent": 1, "failed": 0, "waiting": 0}
+    assert [sent[3] for sent in broker.sent] == [row.task_id]
+    row.refresh_from_db()
+    assert (row.state, row.attempts) == (State.SENT, 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_row_the_flush_took_first_is_not_marked_again_by_its_request(broker):
+    """The flush and the late request both send: same task id (the task recognises it), and
+    the request does not overwrite the flush's mark."""
+    broker.up = True
+    with transaction.atomic():
+        enqueue(send_email, subject="s", body="b", to=["a@example.org"])
+        row = QueuedTask.objects.get()
+    flushed = QueuedTask.objects.get()
+    assert flushed.state == State.SENT
+    QueuedTask.objects.update(attempts=2, last_error="vom Ausgang gesendet")
+    outbox.publish(send_email, row)  # the request's send arriving late
+    flushed.refresh_from_db()
+    assert (flushed.attempts, flushed.last_error) == (2, "vom Ausgang gesendet")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -130,7 +181,7 @@ def test_the_flush_stops_while_the_broker_is_still_away(broker):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_task_unknown_to_this_version_is_given_up_not_retried_forever(broker):
-    QueuedTask.objects.create(task_name="gone.tasks.renamed", task_id="t-gone")
+    QueuedTask.objects.create(task_name="gone.tasks.renamed", task_id="t-gone", attempts=1)
     queue_mail()
     broker.up = True
     assert outbox.flush() == {"sent": 1, "failed": 1, "waiting": 0}
@@ -318,3 +369,77 @@ def test_the_apps_queue_tasks_only_through_enqueue():
                 ):
                     offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
     assert offenders == []
+
+
+# --- The outbox in the admin --------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_administrators_see_the_outbox_without_arguments_and_send_it_again():
+    from tests.factories import UserFactory as Users
+    from tests.staff_clients import client_for, with_mfa
+
+    failed = QueuedTask.objects.create(
+        task_name="lohmar_portal.tasks.send_email",
+        task_id="t-failed",
+        kwargs={"subject": "Ihr Anliegen", "body": "b", "to": ["geheim@example.org"]},
+        state=State.FAILED,
+        attempts=3,
+        last_error="SMTPServerDisconnected",
+    )
+    admin = client_for(with_mfa(Users(is_staff=True, is_superuser=True)))
+    page = admin.get("/admin/lohmar_portal/queuedtask/")
+    assert page.status_code == 200
+    assert "t-failed" in page.content.decode()
+    detail = admin.get(f"/admin/lohmar_portal/queuedtask/{failed.pk}/change/").content.decode()
+    assert "SMTPServerDisconnected" in detail
+    assert "geheim@example.org" not in detail  # the arguments are not shown
+    assert admin.get("/admin/lohmar_portal/queuedtask/add/").status_code == 403
+
+    response = admin.post(
+        "/admin/lohmar_portal/queuedtask/",
+        {"action": "send_again", "_selected_action": [failed.pk]},
+        follow=True,
+    )
+    assert "1 wieder eingereiht; gesendet: 1, wartend: 0." in response.content.decode()
+    failed.refresh_from_db()
+    assert failed.state == State.SENT
+    assert [m.to for m in mail.outbox] == [["geheim@example.org"]]
+
+    moderator = client_for(with_mfa(Users(is_staff=True)))
+    assert moderator.get("/admin/lohmar_portal/queuedtask/").status_code == 403
+
+
+# --- A broker that hangs ------------------------------------------------------------------------
+
+
+def test_the_broker_connection_has_timeouts_longer_than_the_workers_wait(settings):
+    options = app.conf.broker_transport_options
+    assert options == settings.CELERY_BROKER_TRANSPORT_OPTIONS
+    assert options["visibility_timeout"] > app.conf.task_time_limit
+    assert 0 < options["socket_connect_timeout"] <= 2
+    # Workers wait up to a second (BRPOP) for new tasks: a shorter timeout would break them.
+    assert 1 < options["socket_timeout"] <= 10
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_broker_that_never_answers_costs_the_timeout_and_the_task_waits(silent_server):
+    from celery import Celery
+
+    hanging = Celery(
+        "hanging",
+        broker=f"redis://127.0.0.1:{silent_server}/0",
+        broker_transport_options={"socket_connect_timeout": 0.3, "socket_timeout": 0.3},
+    )
+
+    @hanging.task(name="lohmar_portal.tasks.send_email")
+    def probe(**kwargs):
+        raise AssertionError("never run")
+
+    row = QueuedTask.objects.create(task_name=probe.name, task_id="t-hanging")
+    started = time.monotonic()
+    outbox.publish(probe, row)  # no error reaches the caller
+    assert time.monotonic() - started < 5  # not Redis' default of waiting forever
+    row.refresh_from_db()
+    assert (row.state, row.attempts) == (State.WAITING, 1)
+    assert "imeout" in row.last_error

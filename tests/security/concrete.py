@@ -223,6 +223,7 @@ ADMIN_OBJECTS: dict[str, Callable[[object], object]] = {
     "lohmar_portal.district": lambda w: w.stop.district,
     "lohmar_portal.department": lambda w: w.department_a,
     "lohmar_portal.legalpage": lambda w: w.legal_page,
+    "lohmar_portal.queuedtask": lambda w: w.queued_task,
     "participation.comment": lambda w: w.comment,
     "participation.flag": lambda w: w.flag,
     "participation.moderationaction": lambda w: w.moderation_action,

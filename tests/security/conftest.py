@@ -33,7 +33,7 @@ from defects.views.reporting import THANKS_SALT
 from ideas.exports import storage as export_storage
 from ideas.models import DossierExport, ProposalImage, RoadmapProject
 from lohmar_portal import services as portal_services
-from lohmar_portal.models import LegalPage
+from lohmar_portal.models import LegalPage, QueuedTask
 from participation import services as participation
 from participation.models import ModerationAction
 from servicecenter import booking
@@ -332,6 +332,9 @@ def build_world() -> World:
         kind=LegalPage.Kind.IMPRINT, body="Stadt Lohmar", is_published=True
     )
     o["group"] = Group.objects.create(name="Redaktion")
+    o["queued_task"] = QueuedTask.objects.create(
+        task_name="lohmar_portal.tasks.send_email", task_id="t-welt", kwargs={"to": ["a@b.de"]}
+    )
     o["social_app"] = SocialApp.objects.create(
         provider="openid_connect",
         provider_id="anderer-anbieter",

@@ -328,6 +328,8 @@ ADMIN_MODELS: dict[str, dict[str, dict]] = {
     "lohmar_portal.district": admin_pages(view=SUPERUSER, add=SUPERUSER, delete=SUPERUSER),
     "lohmar_portal.department": admin_pages(view=SUPERUSER, add=SUPERUSER, delete=SUPERUSER),
     "lohmar_portal.legalpage": admin_pages(view=SUPERUSER, add=SUPERUSER, delete=SUPERUSER),
+    # The task outbox: looked at and sent again, never made or removed by hand.
+    "lohmar_portal.queuedtask": admin_pages(view=SUPERUSER),
     # Comments are deleted to a tombstone by their authors; reports and the log are kept.
     "participation.comment": admin_pages(view=MODERATION, add=MODERATION),
     "participation.flag": admin_pages(view=MODERATION),
