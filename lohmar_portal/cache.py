@@ -121,7 +121,8 @@ def cache_public_page(
 def cached_read(*key_parts, compute: Callable[[], object], timeout: int = PAGE_TIMEOUT):
     """A read's result from the cache, recomputed after any write (same version as the pages).
 
-    For reads every visitor shares, logged in or not; never for anything personal.
+    For reads every visitor shares, logged in or not. A personal read (a person's postbox)
+    must have the person in its key parts.
     """
     key = ":".join(["read", str(content_version()), get_language(), *map(str, key_parts)])
     if len(key) > 200 or not all(char.isprintable() and not char.isspace() for char in key):

@@ -300,6 +300,13 @@ class Ticket(models.Model):
             ),
             # A citizen's postbox: newest activity first.
             models.Index(fields=["citizen", "-last_message_at"], name="ticket_postbox"),
+            # The postbox's unread sum: an index-only scan over the tickets with news only.
+            models.Index(
+                fields=["citizen"],
+                include=["citizen_unread"],
+                condition=Q(citizen_unread__gt=0),
+                name="ticket_unread",
+            ),
             models.Index(fields=["status", "created_at"], name="ticket_status_created"),
         ]
 

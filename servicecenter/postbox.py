@@ -7,8 +7,10 @@ found (None), so views answer 404 and never disclose that it exists.
 from dataclasses import dataclass
 
 from django.db.models import Prefetch, QuerySet, Sum
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
+from lohmar_portal.cache import cached_read
 from lohmar_portal.models import User
 
 from .models import Attachment, Message, Ticket
@@ -97,12 +99,25 @@ def postbox_page(user: User, number: int | str | None = 1, *, per_page: int = 20
     """One page of the postbox: a LIMIT one row longer than the page says whether more follow.
 
     Two queries at most, whatever the number of tickets: the page, and the unread sum over
-    all tickets (not needed when everything fits on the first page).
+    all tickets (not needed when everything fits on the first page). The page is kept in the
+    cache under the person and the content version, which every change of a ticket bumps
+    (in a request, or `services._refresh_cached_pages` outside one): reloading the postbox
+    costs no query, and no copy outlives a change.
     """
     try:
         number = min(max(1, int(number or 1)), MAX_PAGE)
     except (TypeError, ValueError):
         number = 1
+    return cached_read(
+        "postbox",
+        user.pk,
+        number,
+        per_page,
+        compute=lambda: _postbox_page(user, number, per_page),
+    )
+
+
+def _postbox_page(user: User, number: int, per_page: int) -> PostboxPage:
     offset = (number - 1) * per_page
     rows = list(tickets_of(user).only(*POSTBOX_FIELDS)[offset : offset + per_page + 1])
     has_next = len(rows) > per_page
@@ -112,6 +127,8 @@ def postbox_page(user: User, number: int | str | None = 1, *, per_page: int = 20
         if ticket.status not in labels:
             labels[ticket.status] = citizen_status(ticket)
         ticket.citizen_status = labels[ticket.status]
+        # As the `date:"d.m.Y H:i"` filter writes it, at a tenth of its cost per row.
+        ticket.last_message_shown = localtime(ticket.last_message_at).strftime("%d.%m.%Y %H:%M")
     if number == 1 and not has_next:
         total = sum(ticket.citizen_unread for ticket in rows)
     else:

@@ -396,6 +396,7 @@ def mark_read(*, ticket: Ticket, actor: User | None = None, token: str | None = 
     now = timezone.now()
     ticket.messages.filter(kind=Message.Kind.TO_CITIZEN, read_at__isnull=True).update(read_at=now)
     Ticket.objects.filter(pk=ticket.pk).update(citizen_unread=0)
+    _refresh_cached_pages()  # the postbox's unread figures (read on a GET, no write request)
 
 
 @transaction.atomic

@@ -46,12 +46,15 @@ def test_the_postbox_lists_tickets_newest_activity_first_with_unread_counts(clie
     assert "private" in response["Cache-Control"]
 
 
-def test_reading_a_ticket_lowers_the_unread_count(client, citizen, agent):
+def test_reading_a_ticket_lowers_the_unread_count(
+    client, citizen, agent, django_capture_on_commit_callbacks
+):
     (ticket,) = make_tickets(citizen, 1)
     services.reply(actor=agent, ticket=ticket, text="Antwort")
     client.force_login(citizen)
     assert "1 ungelesene Nachricht." in client.get(URL).content.decode()
-    client.get(reverse("servicecenter:ticket", args=[ticket.reference]))
+    with django_capture_on_commit_callbacks(execute=True):  # the GET's commit
+        client.get(reverse("servicecenter:ticket", args=[ticket.reference]))
     assert "keine ungelesenen Nachrichten" in client.get(URL).content.decode()
 
 
@@ -93,6 +96,24 @@ def test_with_more_than_a_page_the_total_costs_one_more_query(
     client.force_login(citizen)
     with django_assert_num_queries(3):
         client.get(URL, {"seite": 2})
+
+
+def test_a_reload_costs_no_ticket_query_and_news_show_at_once(
+    client, citizen, agent, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    (ticket,) = make_tickets(citizen, 1)
+    client.force_login(citizen)
+    assert "keine ungelesenen Nachrichten" in client.get(URL).content.decode()
+    with django_assert_num_queries(1):  # the user; the page is kept per content version
+        assert "keine ungelesenen Nachrichten" in client.get(URL).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):  # as its transaction commits
+        services.system_message(ticket=ticket, text="Ihr Termin ist bestätigt.")
+    assert "Sie haben 1 ungelesene Nachricht." in client.get(URL).content.decode()
+    # Another person never gets this person's page from the cache.
+    other = make_tickets(agent, 1)[0]
+    client.force_login(agent)
+    page = client.get(URL).content.decode()
+    assert other.reference in page and ticket.reference not in page
 
 
 def test_the_unread_total_is_summed_in_the_database(citizen, other_citizen, agent):
