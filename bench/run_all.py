@@ -14,8 +14,9 @@
 4. Prints one table and writes it, with the machine and the data, to bench/RESULTS.md.
 
 Environment: BENCH_DATABASE_URL, BENCH_DURATION (seconds per page, 8), BENCH_CONNECTIONS (8),
-BENCH_WORKERS (gunicorn sync workers, 2), BENCH_PORT (8765), BENCH_REGENERATE (0), REDIS_URL
-(measure with the production cache; without it each worker has a local-memory cache).
+BENCH_WORKERS (gunicorn sync workers, 4 as in the Dockerfile), BENCH_PORT (8765),
+BENCH_REGENERATE (0), BENCH_ONLY (some pages, by label; RESULTS.md is then left alone),
+REDIS_URL (measure with the production cache; without it each worker has a local-memory cache).
 """
 
 import json
@@ -318,6 +319,18 @@ def vacuum(url: str) -> None:
     print(f"{time.perf_counter() - started:.1f} s", flush=True)
 
 
+def checkpoint(url: str) -> None:
+    """Write what a bulk load or the last run left in PostgreSQL's buffers out now, not spread
+    over the first pages' measurements (the checkpointer writes for minutes after a load)."""
+    import psycopg
+
+    try:
+        with psycopg.connect(url, autocommit=True) as connection:
+            connection.execute("CHECKPOINT")
+    except psycopg.Error as error:  # not a superuser: the run goes on without it
+        print(f"CHECKPOINT not possible ({error}); the first pages may be slowed.", flush=True)
+
+
 def pages_to_measure(chosen: dict) -> list[list[Page]]:
     """The pages to measure: anonymous ones, logged-in citizens, staff (the POST comes last)."""
     typical, comments = chosen["typical"]
@@ -497,7 +510,10 @@ def main() -> None:
         "connections": int(os.environ.get("BENCH_CONNECTIONS", "8")),
         "port": int(os.environ.get("BENCH_PORT", "8765")),
     }
-    workers = int(os.environ.get("BENCH_WORKERS", "2"))
+    # As the production image runs it (Dockerfile: gunicorn --workers 4).
+    workers = int(os.environ.get("BENCH_WORKERS", "4"))
+    # Page labels to measure (comma-separated parts of them); the table is then only printed.
+    only = [part.strip() for part in os.environ.get("BENCH_ONLY", "").split(",") if part.strip()]
     regenerate = os.environ.get("BENCH_REGENERATE", "0") not in ("", "0")
 
     print(f"== database {urlsplit(url).path.lstrip('/')} on {urlsplit(url).hostname}", flush=True)
@@ -522,18 +538,25 @@ def main() -> None:
     counted = in_django("count_queries", [(page.path, cookies.get(page.user)) for page in pages])
     for page, count in zip(pages, counted, strict=True):
         page.queries, page.status = count["queries"], count["status"]
+    if only:
+        pages = [page for page in pages if any(part in page.label for part in only)]
     fixture = in_django("rating_sessions", RATING_SESSIONS, RATING_PROPOSALS)
     script = rating_script(fixture)
-    pages.append(
-        Page(
-            f"rating POST ({RATING_SESSIONS} users, {RATING_PROPOSALS} proposals)",
-            "/vorschlaege/<reference>/bewerten/",
-            user="bench users",
-            script=script,
-            queries=fixture["queries"],
-        )
+    rating = Page(
+        f"rating POST ({RATING_SESSIONS} users, {RATING_PROPOSALS} proposals)",
+        "/vorschlaege/<reference>/bewerten/",
+        user="bench users",
+        script=script,
+        queries=fixture["queries"],
     )
+    if not only or any(part in rating.label for part in only):
+        pages.append(rating)
     facts = {**machine_facts(), **in_django("server_facts", module="bench.run_all")}
+    if not generated:
+        # The rating POST of an earlier run left dead rows: autovacuum would clean them up in
+        # the middle of this run's measurements.
+        vacuum(url)
+    checkpoint(url)
     facts["load_before"] = os.getloadavg()
     print(f"== measuring {len(pages)} pages (load average {facts['load_before'][0]:.2f})")
     try:
@@ -553,9 +576,12 @@ def main() -> None:
         "cache": "Redis" if os.environ.get("REDIS_URL") else "local memory (one per worker)",
     }
     text = report(pages, facts, check)
-    RESULTS.write_text(text)
     print()
     print(text)
+    if only:
+        print(f"Only {len(pages)} pages (BENCH_ONLY): {RESULTS.relative_to(ROOT)} is left alone.")
+        return
+    RESULTS.write_text(text)
     print(f"Written to {RESULTS.relative_to(ROOT)}.")
 
 
