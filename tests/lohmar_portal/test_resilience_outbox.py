@@ -426,19 +426,24 @@ def test_the_broker_connection_has_timeouts_longer_than_the_workers_wait(setting
 def test_a_broker_that_never_answers_costs_the_timeout_and_the_task_waits(silent_server):
     from celery import Celery
 
+    # An app of its own that never becomes the current one: the portal's tasks stay on theirs.
     hanging = Celery(
         "hanging",
         broker=f"redis://127.0.0.1:{silent_server}/0",
         broker_transport_options={"socket_connect_timeout": 0.3, "socket_timeout": 0.3},
+        set_as_current=False,
     )
 
-    @hanging.task(name="lohmar_portal.tasks.send_email")
-    def probe(**kwargs):
+    @hanging.task(name="tests.hanging_probe", shared=False)
+    def probe():
         raise AssertionError("never run")
 
     row = QueuedTask.objects.create(task_name=probe.name, task_id="t-hanging")
     started = time.monotonic()
-    outbox.publish(probe, row)  # no error reaches the caller
+    try:
+        outbox.publish(probe, row)  # no error reaches the caller
+    finally:
+        hanging.close()
     assert time.monotonic() - started < 5  # not Redis' default of waiting forever
     row.refresh_from_db()
     assert (row.state, row.attempts) == (State.WAITING, 1)
