@@ -7,7 +7,6 @@ ID token checks by allauth, and the portal's account with the trust level.
 """
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ from lohmar_portal.models import User
 from lohmar_portal.settings import bundid_providers
 from tests.browser.axe import assert_accessible
 from tests.factories import UserFactory
+from tests.network import free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -32,12 +32,6 @@ ROOT = Path(__file__).resolve().parents[2]
 CLIENT_ID = "buergerportal-test"
 CLIENT_SECRET = "nur-fuer-tests-" + os.urandom(8).hex()
 OP_USER, OP_PASSWORD, OP_EMAIL = "berta", "Bund-Passwort-2026", "berta@example.org"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

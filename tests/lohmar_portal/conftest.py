@@ -1,15 +1,9 @@
-"""Stand-ins for a Redis that is away: a port nobody listens on, a server that never answers."""
+"""A stand-in for a Redis that hangs: a server that accepts and never answers."""
 
 import socket
 import threading
 
 import pytest
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from lohmar_portal.cache_backend import TolerantRedisCache
 from participation.models import Rating
 from tests.factories import UserFactory
 from tests.ideas.conftest import make_process, make_proposal
-from tests.lohmar_portal.conftest import free_port
+from tests.network import free_port
 
 
 @pytest.fixture(autouse=True)
