@@ -64,8 +64,13 @@ def test_a_job_a_live_worker_is_building_is_left_to_it():
         assert services.build(export.pk) is None  # a duplicate task: nothing twice
         export.refresh_from_db()
         assert (export.state, export.attempts) == (State.RUNNING, 1)
+        # That worker dies: its lock goes with its server process. Closing the connection would
+        # leave the process a moment to end, so kill it and wait (up to 5 s) until it is gone.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s, 5000)", [building.info.backend_pid])
+            assert cursor.fetchone()[0]
     finally:
-        building.close()  # that worker dies: its lock goes with its connection
+        building.close()
     assert services.build(export.pk) is not None
     export.refresh_from_db()
     assert export.state == State.READY
@@ -76,7 +81,10 @@ def test_a_finished_build_leaves_no_lock_behind():
     services.build(export.pk)
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = %s",
-            [services.BUILD_LOCK],
+            # This export's lock in this test database (other test processes build theirs).
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = %s "
+            "AND objid = %s AND database = (SELECT oid FROM pg_database "
+            "WHERE datname = current_database())",
+            [services.BUILD_LOCK, export.pk],
         )
         assert cursor.fetchone()[0] == 0
