@@ -52,7 +52,12 @@ REMOVE_PROPOSALS = [
     _delete("participation_comment", ON_BENCH),
     *(
         _delete(table, _in("proposal_id", BENCH_PROPOSALS))
-        for table in ("ideas_statuschange", "ideas_proposalimage", "ideas_roadmapproject_proposals")
+        for table in (
+            "ideas_statuschange",
+            "ideas_proposalimage",
+            "ideas_roadmapproject_proposals",
+            "ideas_proposalsearchdocument",
+        )
     ),
     _delete("ideas_proposal", sql.SQL("process_id = %(process)s")),
 ]
@@ -71,6 +76,14 @@ REMOVE_USERS = [
     ),
     _delete("lohmar_portal_user", _in("id", BENCH_USERS)),
 ]
+# The search documents of the generated proposals (ideas migration 0008 keeps them by trigger).
+SEARCH_TRIGGER = "proposal_search_document_insert"
+SEARCH_DOCUMENTS = """
+    INSERT INTO ideas_proposalsearchdocument (proposal_id, document)
+    SELECT id, to_tsvector('german', COALESCE(title, '') || ' ' || COALESCE(summary, '')
+        || ' ' || COALESCE(text, ''))
+    FROM ideas_proposal WHERE process_id = %(process)s
+"""
 # A popular proposal draws many comments, but its page must stay a page, not a dump.
 MAX_COMMENTS_PER_PROPOSAL = 500
 
@@ -672,12 +685,19 @@ class Generator(BaseGenerator):
             with step(f"{self.args.users} users (COPY)", timings):
                 self.users()
             with self.raw() as cursor:
+                # The search documents are written in one statement after the COPY, and their
+                # index built afterwards: the trigger would write them row by row.
                 cursor.execute(
-                    "SELECT indexdef FROM pg_indexes WHERE indexname = 'ideas_proposal_search_de'"
+                    "SELECT indexdef FROM pg_indexes WHERE indexname = 'proposal_search_document'"
                 )
                 search_index = cursor.fetchone()
                 if search_index:
-                    cursor.execute("DROP INDEX ideas_proposal_search_de")
+                    cursor.execute("DROP INDEX proposal_search_document")
+                # A table with pending foreign-key checks (those of the removal) cannot be
+                # altered: they run now, and the checks are deferred again for the COPY.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                cursor.execute(f"ALTER TABLE ideas_proposal DISABLE TRIGGER {SEARCH_TRIGGER}")
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
             with step(f"{self.args.proposals} proposals, status history, follows (COPY)", timings):
                 self.proposals()
             with step(f"{self.args.ratings} ratings (COPY)", timings):
@@ -691,6 +711,10 @@ class Generator(BaseGenerator):
             with step("foreign-key checks (deferred until now)", timings), self.raw() as cursor:
                 # They must run before an index can be built on a table they touched.
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            with step("search documents (INSERT … SELECT)", timings), self.raw() as cursor:
+                # After the foreign-key checks: a table with pending ones cannot be altered.
+                cursor.execute(f"ALTER TABLE ideas_proposal ENABLE TRIGGER {SEARCH_TRIGGER}")
+                cursor.execute(SEARCH_DOCUMENTS, {"process": self.process_id})
             if search_index:
                 with step("rebuilding the full-text index", timings), self.raw() as cursor:
                     cursor.execute(search_index[0])

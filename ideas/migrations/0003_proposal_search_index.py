@@ -1,27 +1,20 @@
-"""German full-text index on proposals (PostgreSQL only; SQLite searches without an index)."""
+"""German full-text index on proposals (PostgreSQL only; SQLite searches without an index).
+
+Replaced in 0008 by a table of search documents; kept so that older databases migrate in order.
+"""
 
 from django.db import migrations
 
 INDEX = "ideas_proposal_search_de"
+DOCUMENT = (
+    "to_tsvector('german', COALESCE(title, '') || ' ' || COALESCE(summary, '') "
+    "|| ' ' || COALESCE(text, ''))"
+)
 
 
 def create_index(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    from django.db.models.sql import Query
-
-    from ideas.search import PROPOSAL_SEARCH_VECTOR
-
-    Proposal = apps.get_model("ideas", "Proposal")
-    query = Query(Proposal, alias_cols=False)
-    compiler = query.get_compiler(connection=schema_editor.connection)
-    expression = PROPOSAL_SEARCH_VECTOR.resolve_expression(query)
-    sql, params = expression.as_sql(compiler, schema_editor.connection)
-    table = schema_editor.quote_name(Proposal._meta.db_table)
-    schema_editor.execute(
-        f"CREATE INDEX {INDEX} ON {table} USING gin (({sql}))",
-        params,
-    )
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(f"CREATE INDEX {INDEX} ON ideas_proposal USING gin (({DOCUMENT}))")
 
 
 def drop_index(apps, schema_editor):
