@@ -92,7 +92,7 @@ def cache_public_page(
                 return view(request, *args, **kwargs)
         elif not _cacheable_request(request):
             return view(request, *args, **kwargs)
-        key = f"page:{content_version()}:{get_language()}:{request.get_full_path()}"
+        key = _key("page", content_version(), get_language(), request.get_full_path())
         cached = cache.get(key)
         if cached is not None:
             content, content_type, status = cached
@@ -118,16 +118,22 @@ def cache_public_page(
     return wrapper
 
 
+def _key(kind: str, *parts) -> str:
+    """A cache key every backend takes: free text in it (a search query, a long address) is
+    hashed, as backends refuse spaces and control characters and memcached long keys."""
+    key = ":".join([kind, *map(str, parts)])
+    if len(key) > 200 or not all(char.isprintable() and not char.isspace() for char in key):
+        key = f"{kind}:{hashlib.sha256(key.encode()).hexdigest()}"
+    return key
+
+
 def cached_read(*key_parts, compute: Callable[[], object], timeout: int = PAGE_TIMEOUT):
     """A read's result from the cache, recomputed after any write (same version as the pages).
 
     For reads every visitor shares, logged in or not. A personal read (a person's postbox)
     must have the person in its key parts.
     """
-    key = ":".join(["read", str(content_version()), get_language(), *map(str, key_parts)])
-    if len(key) > 200 or not all(char.isprintable() and not char.isspace() for char in key):
-        # Free text in a key (a search query) would trip backends that allow neither.
-        key = f"read:{hashlib.sha256(key.encode()).hexdigest()}"
+    key = _key("read", content_version(), get_language(), *key_parts)
     value = cache.get(key)
     if value is None:
         value = compute()

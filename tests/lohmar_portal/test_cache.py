@@ -136,3 +136,18 @@ def test_a_read_keyed_by_free_text_is_cached_under_a_key_every_backend_takes():
         for query in ("WLAN Rathaus", "WLAN Rathaus", "WLAN\tRathaus", long_query, long_query):
             assert cached_read("count", query, compute=lambda q=query: compute(q)) == len(query)
     assert computed == ["WLAN Rathaus", "WLAN\tRathaus", long_query]
+
+
+def test_a_page_with_a_long_address_is_cached_under_a_key_every_backend_takes(client):
+    import warnings
+
+    from django.core.cache.backends.base import CacheKeyWarning
+
+    make_proposal(title="Freies WLAN")
+    path = "/vorschlaege/?q=" + "Digitalisierung+der+Schule+" * 20
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CacheKeyWarning)  # more than 250 characters
+        client.get(path)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(path).status_code == 200
+    assert len(queries) == 0
