@@ -10,8 +10,21 @@ class PortalConfig(AppConfig):
 
     def ready(self) -> None:
         from celery.schedules import crontab
+        from django.contrib.auth import get_user_model
+        from django.db.models.signals import post_delete, post_save
 
+        from .backends import account_version
+        from .cache import bump_version
         from .celery import app
+
+        def account_changed(instance, **kwargs) -> None:
+            bump_version(account_version(instance.pk))
+
+        user_model = get_user_model()
+        post_save.connect(account_changed, sender=user_model, weak=False, dispatch_uid="account")
+        post_delete.connect(
+            account_changed, sender=user_model, weak=False, dispatch_uid="account-deleted"
+        )
 
         app.conf.beat_schedule.update(
             {

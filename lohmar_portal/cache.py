@@ -7,11 +7,13 @@ a write is therefore always rendered fresh; pages in between come from the cache
 """
 
 import hashlib
+import secrets
 from collections.abc import Callable
 from contextvars import ContextVar
 from functools import wraps
 
 from django.core.cache import cache
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language
@@ -139,3 +141,47 @@ def cached_read(*key_parts, compute: Callable[[], object], timeout: int = PAGE_T
         value = compute()
         cache.set(key, value, timeout)
     return value
+
+
+# --- Reads that only their own writes make stale -------------------------------------------------
+
+# How long a versioned read is kept at most. Each process of a deployment without a shared
+# cache (no REDIS_URL) has a cache of its own that the others' writes cannot reach: a minute
+# bounds how long one of them may work with what was changed elsewhere.
+VERSIONED_TIMEOUT = 60
+# A version outlives its entries; when it is gone, a new one makes the entries stale.
+VERSION_TIMEOUT = 24 * 60 * 60
+
+
+def versioned_read(version_key: str, key: str, *, compute: Callable[[], object]):
+    """A read kept until `bump_version(version_key)`, however much else is written meanwhile.
+
+    For data that changes far more seldom than the content version: a person's account, a
+    process's phases. The entry is stored with the version read before the data, so a change
+    that commits in between leaves a stale entry, never one that hides the change. Versions are
+    random, so a version that was evicted never comes back to match an old entry.
+    """
+    found = cache.get_many([version_key, key])
+    version = found.get(version_key)
+    if version is None:
+        cache.add(version_key, secrets.token_hex(8), VERSION_TIMEOUT)
+        version = cache.get(version_key)
+    entry = found.get(key)
+    if entry is not None and version is not None and entry[0] == version:
+        return entry[1]
+    value = compute()
+    if version is not None:
+        cache.set(key, (version, value), VERSIONED_TIMEOUT)
+    return value
+
+
+def bump_version(version_key: str) -> None:
+    """Make the reads under `version_key` stale, at once and again after the commit: a read in
+    between may still have seen the rows as they were (tests, which never commit, see the
+    first)."""
+
+    def bump() -> None:
+        cache.set(version_key, secrets.token_hex(8), VERSION_TIMEOUT)
+
+    bump()
+    transaction.on_commit(bump)

@@ -186,9 +186,10 @@ OUTBOX_KEEP_SENT_DAYS = env.int("OUTBOX_KEEP_SENT_DAYS", default=7)
 
 # --- Auth and accounts (django-allauth) ---------------------------------------------------------
 AUTH_USER_MODEL = "lohmar_portal.User"
+# Django's and allauth's backends, with the signed-in account kept in the cache (backends.py).
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "lohmar_portal.backends.ModelBackend",
+    "lohmar_portal.backends.AccountBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {

@@ -160,7 +160,18 @@ class ParticipationConfig(AppConfig):
     verbose_name = _("Beteiligung")
 
     def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from lohmar_portal.cache import bump_version
         from lohmar_portal.sections import register_account_section, register_personal_data
+
+        from .models import PHASES_VERSION, Phase
+
+        def phases_changed(**kwargs) -> None:
+            bump_version(PHASES_VERSION)
+
+        post_save.connect(phases_changed, sender=Phase, weak=False, dispatch_uid="phases-saved")
+        post_delete.connect(phases_changed, sender=Phase, weak=False, dispatch_uid="phases-deleted")
 
         template = "lohmar_portal/account_section.html"
         register_account_section(order=10, template_name=template, context=_proposals_section)

@@ -14,7 +14,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from lohmar_portal.cache import cached_read
+from lohmar_portal.cache import versioned_read
+
+# The version of every process's phases in the cache (participation/apps.py bumps it).
+PHASES_VERSION = "phases-version"
 
 
 class Channel(models.TextChoices):
@@ -52,14 +55,17 @@ class Process(models.Model):
         return next((p for p in self.all_phases() if p.starts_at <= when < p.ends_at), None)
 
     def all_phases(self) -> list["Phase"]:
-        """The phases in order: prefetched ones, else from the cache (every write refreshes it).
+        """The phases in order: prefetched ones, else from the cache until a phase changes.
 
-        Every citizen write asks for the running phase; reading the phases once per content
-        version instead of once per request spares the rating POST a query.
+        Every citizen write asks for the running phase; phases change in the admin a few times
+        a year, ratings and comments many times a minute, so the phases are kept apart from the
+        content version (which every write bumps) and spare each write a query.
         """
         if "phases" in getattr(self, "_prefetched_objects_cache", {}):
             return list(self.phases.all())
-        return cached_read("phases", self.pk, compute=lambda: list(self.phases.all()))
+        return versioned_read(
+            PHASES_VERSION, f"phases:{self.pk}", compute=lambda: list(self.phases.all())
+        )
 
 
 class Phase(models.Model):

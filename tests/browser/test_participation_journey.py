@@ -133,10 +133,9 @@ def test_the_remaining_proposal_pages_are_accessible(page):
         expect(page.locator("h1")).to_be_visible()
         assert_accessible(page)
     # With no phase open for proposals, the submit page explains why.
-    process.phases.update(allows_submit=False)
-    from lohmar_portal.cache import bump_content_version
-
-    bump_content_version()
+    for phase in process.phases.all():
+        phase.allows_submit = False
+        phase.save()
     page.goto("/vorschlaege/neu/")
     expect(page.get_by_text("Zurzeit läuft keine Phase")).to_be_visible()
     assert_accessible(page)

@@ -96,6 +96,7 @@ def test_the_ticket_list_runs_a_constant_number_of_queries(
         return len(queries)
 
     forwarded_ticket(agent, department, citizen)
+    admin_client_.get(TICKETS)  # the account is read once, then kept in the cache
     one = count()
     for n in range(10):
         forwarded_ticket(agent, department, citizen, subject=f"Anliegen {n}")
