@@ -196,15 +196,28 @@ def _render_detail(request: HttpRequest, proposal: Proposal, status: int = 200, 
     return render(request, "ideas/proposal_detail.html", context, status=status)
 
 
-def _proposal_for_action(reference: str | None = None, *, pk: int | None = None) -> Proposal:
+def _proposal_for_action(
+    reference: str | None = None, *, pk: int | None = None, lock: bool = False
+) -> Proposal:
+    """The proposal with its process; 404 when there is none.
+
+    `lock`: read under a row lock for a participation service (rating, comment) that follows
+    in this request's transaction; it then does not read the proposal again.
+    """
     lookup = {"reference": reference} if pk is None else {"pk": pk}
-    return get_object_or_404(Proposal.objects.select_related("process"), **lookup)
+    proposals = Proposal.objects.select_related("process")
+    if not lock:
+        return get_object_or_404(proposals, **lookup)
+    try:
+        return participation.locked_target(proposals, **lookup)
+    except Proposal.DoesNotExist:
+        raise Http404 from None
 
 
-def _visible_proposal(request: HttpRequest, reference: str) -> Proposal:
+def _visible_proposal(request: HttpRequest, reference: str, *, lock: bool = False) -> Proposal:
     """A proposal to act on, as its page shows it: in a process that is not public it does
     not exist but for moderators (a post must not tell that it is there)."""
-    proposal = _proposal_for_action(reference)
+    proposal = _proposal_for_action(reference, lock=lock)
     if not (proposal.process.is_public or can_moderate(request.user)):
         raise Http404
     return proposal
@@ -343,7 +356,7 @@ def _participate(
 @login_required
 @require_POST
 def rate(request: HttpRequest, reference: str) -> HttpResponse:
-    proposal = _visible_proposal(request, reference)
+    proposal = _visible_proposal(request, reference, lock=True)
 
     def action(data):
         participation.rate(user=request.user, target=proposal, value=data["value"])
@@ -355,7 +368,7 @@ def rate(request: HttpRequest, reference: str) -> HttpResponse:
 @login_required
 @require_POST
 def withdraw_rating(request: HttpRequest, reference: str) -> HttpResponse:
-    proposal = _visible_proposal(request, reference)
+    proposal = _visible_proposal(request, reference, lock=True)
     participation.withdraw_rating(user=request.user, target=proposal)
     messages.success(request, _("Ihre Bewertung ist zurückgenommen."))
     return redirect(proposal)
@@ -364,7 +377,7 @@ def withdraw_rating(request: HttpRequest, reference: str) -> HttpResponse:
 @login_required
 @require_POST
 def comment(request: HttpRequest, reference: str) -> HttpResponse:
-    proposal = _visible_proposal(request, reference)
+    proposal = _visible_proposal(request, reference, lock=True)
     form = CommentForm(request.POST)
 
     def action(data):

@@ -353,6 +353,30 @@ def test_citizen_rates_changes_and_withdraws(client, open_process):
     assert (proposal.rating_count, proposal.rating_sum) == (0, 0)
 
 
+@pytest.mark.postgres  # the statements as PostgreSQL gets them (SQLite has no FOR UPDATE)
+def test_a_rating_reads_the_proposal_once_and_neither_the_account_nor_the_phases(
+    client, open_process
+):
+    first, second = make_proposal(process=open_process), make_proposal(process=open_process)
+    client.force_login(UserFactory())
+    client.post(f"{first.get_absolute_url()}bewerten/", {"value": "4"})  # account, phases kept
+    bump_content_version()  # as the first rating's commit does
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(f"{second.get_absolute_url()}bewerten/", {"value": "5"})
+    assert response.status_code == 302
+    statements = [query["sql"] for query in queries.captured_queries]
+    # The request's transaction is a savepoint inside the test's; the service opens none.
+    assert [sql.split()[0] for sql in statements if "SAVEPOINT" in sql] == ["SAVEPOINT", "RELEASE"]
+    # Then the proposal under its lock, the rating, the counters.
+    statements = [sql for sql in statements if "SAVEPOINT" not in sql]
+    assert len(statements) == 3, statements
+    assert statements[0].startswith('SELECT "ideas_proposal"') and "FOR UPDATE" in statements[0]
+    assert statements[1].startswith('INSERT INTO "participation_rating"')
+    assert statements[2].startswith('UPDATE "ideas_proposal"')
+    second.refresh_from_db()
+    assert (second.rating_count, second.rating_sum) == (1, 5)
+
+
 def test_rating_of_six_is_refused(client, open_process):
     proposal = make_proposal(process=open_process)
     client.force_login(UserFactory())
@@ -679,6 +703,7 @@ def test_logged_in_detail_runs_a_constant_number_of_queries(client, open_process
             client.get(proposal.get_absolute_url())
         return len(rendered), len(shared)
 
+    client.get(proposal.get_absolute_url())  # the process's phases stay in the cache
     one = counts()
     for user in users[2:]:
         top = participation.add_comment(actor=user, target=proposal, text="Noch einer")

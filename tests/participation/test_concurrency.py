@@ -8,6 +8,7 @@ import threading
 from collections.abc import Callable
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.db.models import Count, Sum
 
@@ -61,6 +62,19 @@ def rate_job(user_pk: int, proposal_pk: int, value: int) -> Callable[[], object]
     return job
 
 
+def rate_as_the_page_does_job(user_pk: int, proposal_pk: int, value: int) -> Callable[[], object]:
+    """The rating POST: the request's transaction, the proposal read under its lock once."""
+
+    def job():
+        with transaction.atomic():
+            target = services.locked_target(
+                Proposal.objects.select_related("process"), pk=proposal_pk
+            )
+            return services.rate(user=User.objects.get(pk=user_pk), target=target, value=value)
+
+    return job
+
+
 def withdraw_job(user_pk: int, proposal_pk: int) -> Callable[[], object]:
     def job():
         return services.withdraw_rating(
@@ -97,6 +111,25 @@ def test_twenty_people_rating_at_once_are_all_counted():
     ratings = assert_counters_match_rows(proposal)
     assert ratings == {user.pk: value for user, value in zip(users, values, strict=True)}
     assert (proposal.rating_count, proposal.rating_sum) == (20, 60)
+
+
+def test_twenty_ratings_through_the_page_at_once_are_all_counted():
+    proposal = ProposalFactory(process=open_process())
+    users = UserFactory.create_batch(20, verified=False)
+    run_in_threads([rate_as_the_page_does_job(user.pk, proposal.pk, 4) for user in users])
+    assert_counters_match_rows(proposal)
+    assert (proposal.rating_count, proposal.rating_sum) == (20, 80)
+
+
+def test_a_target_locked_in_an_earlier_transaction_is_read_again():
+    proposal = ProposalFactory(process=open_process())
+    with transaction.atomic():
+        target = services.locked_target(Proposal.objects.select_related("process"), pk=proposal.pk)
+    # Decided after that transaction ended: the lock is gone, the object is stale.
+    Proposal.objects.filter(pk=proposal.pk).update(status=Proposal.Status.ADOPTED)
+    with pytest.raises(PermissionDenied):
+        services.rate(user=UserFactory(verified=False), target=target, value=4)
+    assert not Rating.objects.exists()
 
 
 def test_the_same_person_rating_twice_at_once_keeps_one_rating():
