@@ -311,7 +311,11 @@ class Drill:
         if not self.postgres.running():
             self.postgres.start()
         self.redis.start()
-        self._ensure_data()
+        try:
+            self._ensure_data()
+        except BaseException:
+            self.__exit__()  # no servers left running (they would hold this run's output open)
+            raise
         shutil.rmtree(self.mail_dir, ignore_errors=True)
         self.mail_dir.mkdir(parents=True)
         return self
