@@ -436,15 +436,10 @@ def measure(pages: list[Page], cookies: dict, *, duration: int, connections: int
     for page in pages:
         page.bare = wrk(BARE, duration=max(2, duration // 2), **load)
         cookie = cookies.get(page.user)
-        if page.script is None:
-            wrk(page.path, duration=1, cookie=cookie, **load)  # warm up (caches, connections)
-        page.figures = wrk(
-            "/" if page.script else page.path,
-            duration=duration,
-            cookie=cookie,
-            script=page.script,
-            **load,
-        )
+        target = "/" if page.script else page.path  # a script picks its own paths
+        # Warm up (caches, connections); for the POST, the same script (a few more ratings).
+        wrk(target, duration=1, cookie=cookie, script=page.script, **load)
+        page.figures = wrk(target, duration=duration, cookie=cookie, script=page.script, **load)
         ratio = page.figures["rps"] / page.bare["rps"]
         print(
             f"   {page.label} ({page.user or 'anonymous'}): {page.figures['rps']:.0f} requests/s "
