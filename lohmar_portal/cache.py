@@ -27,18 +27,27 @@ PAGE_TIMEOUT = 60
 # The version a request works with, read once when it starts (ContentVersionMiddleware): data
 # it reads and fragments it renders are stored under the version that was current before any
 # of them were read, so a write that commits meanwhile can only make them stale, never hide it.
-_request_version: ContextVar[int | None] = ContextVar("content_version", default=None)
+_request_version: ContextVar[str | None] = ContextVar("content_version", default=None)
+# The version while the cache does not answer (nothing is stored then either).
+NO_VERSION = "-"
 
 
-def _current_version() -> int:
+def _new_version() -> str:
+    """A version no earlier one can have had: when a version is evicted from the cache, the one
+    that replaces it never matches an entry stored under the old one (a counter would start
+    again at 1 and bring back pages stored under the first 1)."""
+    return secrets.token_hex(8)
+
+
+def _current_version() -> str:
     version = cache.get(VERSION_KEY)
     if version is None:
-        cache.add(VERSION_KEY, 1, timeout=None)
-        version = cache.get(VERSION_KEY, 1)
-    return version
+        cache.add(VERSION_KEY, _new_version(), timeout=None)
+        version = cache.get(VERSION_KEY)  # ours, or the one another process added first
+    return version or NO_VERSION
 
 
-def content_version() -> int:
+def content_version() -> str:
     """The content version of this request (or, outside a request, the current one)."""
     version = _request_version.get()
     return _current_version() if version is None else version
@@ -60,10 +69,7 @@ class ContentVersionMiddleware:
 
 def bump_content_version() -> None:
     """Make every cached page stale; call after a change of anything public is committed."""
-    try:
-        cache.incr(VERSION_KEY)
-    except ValueError:  # not set yet (or evicted): any new value differs from the old keys
-        cache.add(VERSION_KEY, 2, timeout=None)
+    cache.set(VERSION_KEY, _new_version(), timeout=None)
 
 
 def _cacheable_request(request: HttpRequest) -> bool:
@@ -158,13 +164,12 @@ def versioned_read(version_key: str, key: str, *, compute: Callable[[], object])
 
     For data that changes far more seldom than the content version: a person's account, a
     process's phases. The entry is stored with the version read before the data, so a change
-    that commits in between leaves a stale entry, never one that hides the change. Versions are
-    random, so a version that was evicted never comes back to match an old entry.
+    that commits in between leaves a stale entry, never one that hides the change.
     """
     found = cache.get_many([version_key, key])
     version = found.get(version_key)
     if version is None:
-        cache.add(version_key, secrets.token_hex(8), VERSION_TIMEOUT)
+        cache.add(version_key, _new_version(), VERSION_TIMEOUT)
         version = cache.get(version_key)
     entry = found.get(key)
     if entry is not None and version is not None and entry[0] == version:
@@ -181,7 +186,7 @@ def bump_version(version_key: str) -> None:
     first)."""
 
     def bump() -> None:
-        cache.set(version_key, secrets.token_hex(8), VERSION_TIMEOUT)
+        cache.set(version_key, _new_version(), VERSION_TIMEOUT)
 
     bump()
     transaction.on_commit(bump)

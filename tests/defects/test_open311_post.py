@@ -169,7 +169,7 @@ def test_a_post_makes_cached_answers_stale(api_client, holes):
     client = Client()
     before = content_version()
     client.post(f"{API}requests.json", _form(api_client))
-    assert content_version() > before
+    assert content_version() != before
 
 
 def test_the_key_is_stamped_when_used(client, api_client, holes):

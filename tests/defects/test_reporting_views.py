@@ -121,7 +121,7 @@ def test_an_anonymous_report_is_filed_and_waits_for_confirmation(
     assert report.status == Status.SUBMITTED
     assert (report.reporter_email, report.reporter_name) == ("anna@example.org", "Anna Muster")
     assert [m.to for m in mail.outbox] == [["anna@example.org"]]
-    assert content_version() > version  # anonymous writes make cached pages stale too
+    assert content_version() != version  # anonymous writes make cached pages stale too
     thanks = client.get(response["Location"])
     assert thanks.status_code == 200
     content = thanks.content.decode()

@@ -67,4 +67,4 @@ def test_a_signed_in_write_makes_cached_pages_stale(client):
     client.force_login(user)
     before = content_version()
     client.post("/konto/", {"display_name": "Neu", "real_name": ""})
-    assert content_version() == before + 1
+    assert content_version() != before
