@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.middleware.locale import LocaleMiddleware
+from django.shortcuts import render
 from django.template import loader
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers
@@ -152,6 +153,22 @@ def failed_login_lock(get_response):
         if getattr(request, "login_locked", False) and response.status_code == 200:
             response.status_code = 429
             response["Retry-After"] = str(login_lock_seconds())
+        return response
+
+    return middleware
+
+
+def method_not_allowed_page(get_response):
+    """A 405 (a GET to an address that only takes a form, a POST to a page that only shows)
+    gets a page in the visitor's language instead of Django's empty answer; the Allow header
+    stays. Answers that carry a body of their own (the Open311 API's) are left as they are."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        response = get_response(request)
+        if response.status_code == 405 and not response.content:
+            page = render(request, "405.html", status=405)
+            page["Allow"] = response["Allow"]
+            return page
         return response
 
     return middleware

@@ -97,6 +97,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     # allauth's lock after failed logins answers 429, not 200 (lohmar_portal/middleware.py).
     "lohmar_portal.middleware.failed_login_lock",
+    # A 405 is a page in the visitor's language, not Django's empty answer.
+    "lohmar_portal.middleware.method_not_allowed_page",
 ]
 
 ROOT_URLCONF = "lohmar_portal.urls"

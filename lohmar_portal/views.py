@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 
 from . import ratelimit, services
 from .cache import cache_public_page
@@ -22,11 +23,13 @@ from .sections import account_sections, render_home_sections, render_sections
 HOUR = 3600
 
 
+@require_safe
 @cache_public_page
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "lohmar_portal/home.html", {"sections": render_home_sections(request)})
 
 
+@require_safe
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
     """200 with each service's state when all answer, 503 when one does not."""
@@ -80,6 +83,7 @@ def data_export(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 @never_cache
 @login_required
 def data_export_download(request: HttpRequest, name: str) -> HttpResponse:
@@ -126,6 +130,7 @@ def _legal_page(kind: str) -> LegalPage | None:
     return LegalPage.objects.filter(kind=kind, is_published=True).first()
 
 
+@require_safe
 @cache_public_page
 def privacy(request: HttpRequest) -> HttpResponse:
     return render(
@@ -140,6 +145,7 @@ def privacy(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 @cache_public_page
 def imprint(request: HttpRequest) -> HttpResponse:
     return render(

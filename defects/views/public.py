@@ -20,6 +20,7 @@ from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_safe
 
 from lohmar_portal.cache import cache_public_page
 from lohmar_portal.pagination import CappedPaginator
@@ -137,6 +138,7 @@ class ReportFilterForm(forms.Form):
 # --- The map and its list twin ------------------------------------------------------------------
 
 
+@require_safe
 @cache_public_page
 def report_list(request: HttpRequest) -> HttpResponse:
     """The map of public reports and, below it, the same reports as a paginated list."""
@@ -203,6 +205,7 @@ def _json_error(message: str) -> JsonResponse:
     return JsonResponse({"error": message}, status=400, json_dumps_params={"ensure_ascii": False})
 
 
+@require_safe
 @cache_public_page(for_everyone=True)
 def report_geojson(request: HttpRequest) -> HttpResponse:
     """A FeatureCollection of the located public reports (in `bbox` if given), newest first,
@@ -272,6 +275,7 @@ def _support_form_exists() -> bool:
     return True
 
 
+@require_safe
 @cache_public_page
 def report_detail(request: HttpRequest, reference: str) -> HttpResponse:
     """A report's public page. Unconfirmed ones do not exist for the public (404); a hidden
@@ -325,11 +329,13 @@ def _serve_photo(request: HttpRequest, pk: int, field: str) -> FileResponse:
     return response
 
 
+@require_safe
 def photo(request: HttpRequest, pk: int) -> FileResponse:
     """A photo, re-encoded without EXIF, at most 2048 px."""
     return _serve_photo(request, pk, "image")
 
 
+@require_safe
 def thumbnail(request: HttpRequest, pk: int) -> FileResponse:
     """A photo's small preview."""
     return _serve_photo(request, pk, "thumbnail")

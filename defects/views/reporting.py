@@ -19,6 +19,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_safe
 
 from lohmar_portal import ratelimit
 from lohmar_portal.cache import bump_content_version, cache_public_page
@@ -165,6 +166,7 @@ def _report_create(request: HttpRequest) -> HttpResponse:
     return redirect("defects:report_thanks", token=token)
 
 
+@require_safe
 @never_cache
 def report_thanks(request: HttpRequest, token: str) -> HttpResponse:
     """After filing: the reference and what happens next (the link is signed, so nobody can
@@ -192,6 +194,7 @@ def report_thanks(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
+@require_safe
 @cache_public_page(for_everyone=True)
 def nearby_reports(request: HttpRequest) -> JsonResponse:
     """Open public reports of a category near a point, for the form's script (no personal data:
@@ -242,6 +245,7 @@ def _excerpt(text: str, length: int = 200) -> str:
 # --- Confirmation links -------------------------------------------------------------------------
 
 
+@require_safe
 @never_cache
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
     """The link from the e-mail to a reporter without an account: the report goes public."""
@@ -266,6 +270,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
+@require_safe
 @never_cache
 def confirm_support(request: HttpRequest, token: str) -> HttpResponse:
     """The link from the e-mail to a supporter without an account: the "Ich auch" counts."""

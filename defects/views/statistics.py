@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.http import require_safe
 
 from lohmar_portal.cache import cache_public_page, cached_read
 from lohmar_portal.charts import bar_chart, month_label
@@ -25,6 +26,7 @@ def _days(value: float | None) -> str:
     }
 
 
+@require_safe
 @cache_public_page
 def statistics_page(request: HttpRequest) -> HttpResponse:
     """Public figures, computed once per content version for everybody."""

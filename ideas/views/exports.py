@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import path
+from django.views.decorators.http import require_safe
 
 from ..exports import conf, storage
 from ..exports.permissions import can_download_export
@@ -38,6 +39,7 @@ def _file_response(export: DossierExport, fmt: str) -> FileResponse:
     return response
 
 
+@require_safe
 def export_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     """A job's file, for staff who may view exports and passed the admin's login (with MFA)."""
     if not request.user.is_authenticated:
@@ -57,6 +59,7 @@ def latest_open_data() -> DossierExport | None:
     )
 
 
+@require_safe
 def open_data(request: HttpRequest) -> HttpResponse:
     export = latest_open_data()
     files = []
@@ -73,6 +76,7 @@ def open_data(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 def open_data_download(request: HttpRequest, fmt: str) -> HttpResponse:
     export = latest_open_data()
     if export is None:

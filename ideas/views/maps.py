@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from lohmar_portal.cache import cache_public_page
 from lohmar_portal.pagination import CappedPaginator
@@ -75,6 +76,7 @@ def _json_error(message: str) -> JsonResponse:
     return JsonResponse({"error": message}, status=400, json_dumps_params={"ensure_ascii": False})
 
 
+@require_safe
 @cache_public_page
 def proposal_map(request: HttpRequest) -> HttpResponse:
     form = ProposalMapFilterForm(request.GET)
@@ -95,6 +97,7 @@ def proposal_map(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 @cache_public_page(for_everyone=True)
 def proposal_geojson(request: HttpRequest) -> HttpResponse:
     """A FeatureCollection of the located, listed proposals; no personal data."""

@@ -19,7 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from lohmar_portal import ratelimit
 from lohmar_portal.cache import cache_public_page
@@ -100,6 +100,7 @@ def _flag_limit() -> Limit:
     )
 
 
+@require_safe
 @cache_public_page
 def proposal_list(request: HttpRequest) -> HttpResponse:
     form = ProposalFilterForm(request.GET or None)
@@ -135,6 +136,7 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 @cache_public_page
 def proposal_detail(request: HttpRequest, reference: str) -> HttpResponse:
     proposal = selectors.proposal_for_detail(reference=reference)
@@ -509,6 +511,7 @@ def comment_flag(request: HttpRequest, comment_id: int) -> HttpResponse:
     )
 
 
+@require_safe
 def proposal_image(request: HttpRequest, pk: int) -> FileResponse:
     """An image of a visible proposal, served by the portal (no web server serves uploads)."""
     image = get_object_or_404(ProposalImage.objects.select_related("proposal__process"), pk=pk)

@@ -1,5 +1,6 @@
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from lohmar_portal.cache import cache_public_page
 
@@ -8,6 +9,7 @@ from .. import selectors
 PILLAR_PROPOSALS = 10
 
 
+@require_safe
 @cache_public_page
 def vision(request: HttpRequest) -> HttpResponse:
     current = selectors.current_vision()
@@ -16,6 +18,7 @@ def vision(request: HttpRequest) -> HttpResponse:
     return render(request, "ideas/vision_detail.html", {"vision": current})
 
 
+@require_safe
 @cache_public_page
 def pillar_detail(request: HttpRequest, slug: str) -> HttpResponse:
     pillar = selectors.published_pillar(slug=slug)

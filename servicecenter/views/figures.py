@@ -15,6 +15,7 @@ from django.urls import path
 from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_safe
 
 from lohmar_portal.cache import cache_public_page, cached_read
 from lohmar_portal.charts import bar_chart, month_label
@@ -105,6 +106,7 @@ def _context(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+@require_safe
 @cache_public_page
 def figures_page(request: HttpRequest) -> HttpResponse:
     """Public figures of the chosen period, computed once per content version."""

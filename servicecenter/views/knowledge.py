@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
 
 from lohmar_portal.cache import cache_public_page
 
@@ -44,6 +45,7 @@ class SearchForm(forms.Form):
     )
 
 
+@require_safe
 @cache_public_page
 def index(request: HttpRequest) -> HttpResponse:
     """The service center's promise, the search and the life situations."""
@@ -56,6 +58,7 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "servicecenter/knowledge/index.html", context)
 
 
+@require_safe
 @cache_public_page
 def life_situation(request: HttpRequest, slug: str) -> HttpResponse:
     situation = knowledge.life_situation(slug)
@@ -70,6 +73,7 @@ def life_situation(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "servicecenter/knowledge/life_situation.html", context)
 
 
+@require_safe
 @cache_public_page
 def article(request: HttpRequest, slug: str) -> HttpResponse:
     found = knowledge.public_article(slug)
@@ -84,6 +88,7 @@ def article(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "servicecenter/knowledge/article.html", context)
 
 
+@require_safe
 @cache_public_page
 def search(request: HttpRequest) -> HttpResponse:
     """Public articles for the words asked; an empty query asks for words, a long one is refused."""

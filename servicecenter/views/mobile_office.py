@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from lohmar_portal import ratelimit
 from lohmar_portal.cache import cache_public_page
@@ -50,6 +50,7 @@ def _public_stop(pk: int) -> MobileOfficeStop:
 # --- Public schedule ----------------------------------------------------------------------------
 
 
+@require_safe
 @cache_public_page
 def schedule(request: HttpRequest) -> HttpResponse:
     """Coming stops with their services and free slots; cancelled ones are marked."""
@@ -73,6 +74,7 @@ def schedule(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 @cache_public_page(for_everyone=True)
 def schedule_ics(request: HttpRequest) -> HttpResponse:
     """The schedule as an iCalendar feed to subscribe to."""
@@ -84,6 +86,7 @@ def schedule_ics(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@require_safe
 @cache_public_page
 def stop_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A stop and its slots: free ones link to the booking, booked ones say "vergeben"."""
@@ -232,6 +235,7 @@ def _appointment_context(appointment: Appointment) -> dict:
     }
 
 
+@require_safe
 @never_cache
 def appointment_detail(request: HttpRequest, pk: int, token: str) -> HttpResponse:
     """The booking's confirmation page; the e-mail links here too."""
@@ -243,6 +247,7 @@ def appointment_detail(request: HttpRequest, pk: int, token: str) -> HttpRespons
     )
 
 
+@require_safe
 @never_cache
 def appointment_ics(request: HttpRequest, pk: int, token: str) -> HttpResponse:
     appointment = _appointment_for_link(pk, token)
@@ -292,6 +297,7 @@ def _parse_day(value: str) -> date:
         raise Http404 from None
 
 
+@require_safe
 @staff_required
 def day_today(request: HttpRequest) -> HttpResponse:
     _require_office_staff(request)
@@ -305,6 +311,7 @@ def day_today(request: HttpRequest) -> HttpResponse:
     return redirect("servicecenter:mobile_office_day", day=day.isoformat())
 
 
+@require_safe
 @staff_required
 def day_view(request: HttpRequest, day: str) -> HttpResponse:
     """Every stop of a day with every slot and who booked it; printable."""

@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from lohmar_portal.pagination import CappedPaginator
 
@@ -86,6 +87,7 @@ class QueuePage:
         return rows
 
 
+@require_safe
 @staff_required
 def queue(request: HttpRequest) -> HttpResponse:
     """The tickets to work on, the most urgent first.

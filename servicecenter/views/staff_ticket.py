@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from .. import selectors, services
 from ..forms_staff import (
@@ -202,6 +202,7 @@ def _workspace(request: HttpRequest, ticket: Ticket, *, status: int = 200, **bou
     return render(request, "servicecenter/staff/ticket.html", context, status=status)
 
 
+@require_safe
 @staff_required
 def ticket_workspace(request: HttpRequest, reference: str) -> HttpResponse:
     """Everything about one ticket, and every action on it."""
@@ -372,6 +373,7 @@ def reopen(request: HttpRequest, reference: str) -> HttpResponse:
     )
 
 
+@require_safe
 @staff_required
 def attachment(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
     """A file on a ticket, as a download (never shown inline)."""

@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import path, re_path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 
 from lohmar_portal import ratelimit
 from lohmar_portal.forms import add_service_errors
@@ -134,6 +135,7 @@ def ticket_create(request: HttpRequest) -> HttpResponse:
     return redirect("servicecenter:ticket_submitted")
 
 
+@require_safe
 @never_cache
 def ticket_submitted(request: HttpRequest) -> HttpResponse:
     """The confirmation: the reference, and where the answers will be."""
@@ -155,6 +157,7 @@ def ticket_submitted(request: HttpRequest) -> HttpResponse:
 # --- The postbox --------------------------------------------------------------------------------
 
 
+@require_safe
 @never_cache
 @login_required
 def postbox_view(request: HttpRequest) -> HttpResponse:
@@ -285,6 +288,7 @@ def _serve(attachment: Attachment) -> HttpResponse:
     return _private(response)
 
 
+@require_safe
 @login_required
 def attachment_view(request: HttpRequest, pk: int) -> HttpResponse:
     """A file on the person's own ticket (staff use the file view of their workspace)."""
@@ -294,6 +298,7 @@ def attachment_view(request: HttpRequest, pk: int) -> HttpResponse:
     return _serve(attachment)
 
 
+@require_safe
 def attachment_access(request: HttpRequest, reference: str, token: str, pk: int) -> HttpResponse:
     """A file on a ticket without an account, through the ticket's secret link."""
     attachment = postbox.attachment_for_token(reference, token, int(pk))

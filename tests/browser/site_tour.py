@@ -69,7 +69,6 @@ EXCLUDED: dict[str, str] = {
     "accounts/social/connections/": REDIRECT + " (allauth's old address)",
     "vorschlaege/karte.geojson": JSON,
     "vorschlaege/bilder/<int:pk>/": FILE + " (an image)",
-    "vorschlaege/<str:reference>/bewerten/": POST_ONLY,
     "vorschlaege/<str:reference>/bewertung-zuruecknehmen/": POST_ONLY,
     "vorschlaege/<str:reference>/kommentieren/": POST_ONLY,
     "vorschlaege/<str:reference>/melden/": POST_ONLY,
@@ -538,6 +537,8 @@ def visits(world: World) -> list[Visit]:
         Visit(CITIZEN, "/accounts/2fa/totp/activate/", via="reauthenticate"),
         Visit(CITIZEN, f"/konto/daten/{w.expired_export}", status=410),
         Visit(CITIZEN, f"{other}bearbeiten/", status=403),
+        # An address that only takes a form, opened as a page (the one POST-only route visited).
+        Visit(CITIZEN, f"{other}bewerten/", status=405),
         # A page number beyond the database's OFFSET (a 500 on PostgreSQL until fixed).
         Visit(CITIZEN, f"/konto/postfach/?seite={'9' * 40}"),
         Visit(SOCIAL_CITIZEN, "/accounts/password/set/"),

@@ -68,3 +68,27 @@ def test_a_signed_in_write_makes_cached_pages_stale(client):
     before = content_version()
     client.post("/konto/", {"display_name": "Neu", "real_name": ""})
     assert content_version() != before
+
+
+def test_a_post_to_a_page_that_only_shows_is_refused_and_keeps_everybodys_cache(client):
+    from lohmar_portal.cache import content_version
+
+    client.force_login(UserFactory())
+    before = content_version()
+    response = client.post("/vorschlaege/")
+    assert (response.status_code, response["Allow"]) == (405, "GET, HEAD")
+    assert "So geht es hier nicht weiter" in response.content.decode()  # not an empty answer
+    assert content_version() == before
+
+
+def test_an_address_that_only_takes_a_form_explains_itself_in_the_visitors_language(client):
+    from tests.ideas.conftest import make_proposal
+
+    proposal = make_proposal()
+    client.force_login(UserFactory())
+    response = client.get(f"{proposal.get_absolute_url()}bewerten/")
+    assert (response.status_code, response["Allow"]) == (405, "POST")
+    assert "Es wurde nichts gespeichert" in response.content.decode()
+    client.cookies["django_language"] = "en"
+    english = client.get(f"{proposal.get_absolute_url()}bewerten/").content.decode()
+    assert "Nothing was saved" in english

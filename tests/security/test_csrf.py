@@ -5,6 +5,9 @@ Each pattern of the enumeration (test_url_matrix.py) is posted to with
 a valid token and once without. Without the token the CSRF check must refuse it (our failure
 view marks the answer, so a 403 of the view itself does not count); with the token it must
 not. The only views exempt from Django's check are named in `CSRF_EXEMPT` with the reason.
+
+With a token, a page that only shows (not in `TAKES_POST` or `POST_MATRIX`) refuses the POST
+with 405.
 """
 
 import pytest
@@ -141,3 +144,91 @@ def test_open311_post_needs_an_api_key_not_a_token(world):
     reference = with_key.json()[0]["service_request_id"]
     assert DefectReport.objects.get(reference=reference).api_client == world.api_client
     assert world.api_client.key_hash == hash_token("schluessel")
+
+
+# --- A page that only shows refuses a POST ------------------------------------------------------
+
+# Besides the POST-only pages (POST_MATRIX), the addresses that take a POST: pages with a form
+# that posts back to them, and the few whose library answers every method. Every other page is
+# read-only and answers a POST with 405: one it ignored was still a successful write request,
+# and a signed-in one made every cached page stale (AtomicWritesMiddleware).
+TAKES_POST = {
+    # Our forms.
+    "account",
+    "data_export",
+    "account_delete",
+    "accessibility",  # the feedback form
+    "set_language",
+    "ideas:proposal_create",
+    "ideas:proposal_edit",
+    "ideas:proposal_withdraw",
+    "ideas:comment_edit",
+    "ideas:comment_flag",
+    "defects:report_create",
+    "defects:report_support",
+    "servicecenter:ticket_create",
+    "servicecenter:ticket",  # the reply form under the thread
+    "servicecenter:ticket_access",
+    "servicecenter:quick_entry",
+    "servicecenter:book",
+    "servicecenter:cancel_appointment",
+    "servicecenter:mobile_office_book",
+    # allauth's forms.
+    "account_confirm_email",
+    "account_login",
+    "account_logout",
+    "account_signup",
+    "account_reauthenticate",
+    "account_email",
+    "account_change_password",
+    "account_set_password",
+    "account_reset_password",
+    "account_confirm_login_code",
+    "account_reset_password_from_key",
+    "mfa_authenticate",
+    "mfa_reauthenticate",
+    "mfa_activate_totp",
+    "mfa_deactivate_totp",
+    "mfa_generate_recovery_codes",
+    "socialaccount_signup",
+    "socialaccount_connections",
+    # allauth: the BundID login starts with a POST; the provider may post the callback back.
+    "openid_connect_login",
+    "openid_connect_callback",
+    # allauth's old addresses redirect whatever comes.
+    "accounts/social/login/cancelled/",
+    "accounts/social/login/error/",
+    "accounts/social/signup/",
+    "accounts/social/connections/",
+}
+READ_ONLY = [
+    pattern
+    for pattern in PATTERNS
+    if pattern.key not in TAKES_POST
+    and pattern.key not in POST_MATRIX
+    and not pattern.key.startswith("admin")  # Django's admin, forms and all
+]
+
+
+def test_every_address_that_takes_a_post_is_a_pattern_of_the_project():
+    assert TAKES_POST - {pattern.key for pattern in PATTERNS} == set()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("pattern", READ_ONLY, ids=[pattern.key for pattern in READ_ONLY])
+def test_a_page_that_only_shows_refuses_a_post(world, pattern):
+    urls = concrete_urls(world, pattern)
+    expected = cases_of(entry(pattern))
+    case, url = next(iter(urls.items()))
+    outcomes = expected.get(case) or next(iter(expected.values()))
+    role = permitted_role(pattern.key, outcomes)
+
+    response = post(world, role, url, token=True)
+    if response.status_code != NOT_ALLOWED:
+        # Only a page that refuses this role anyway (no role may see it here) may say so first.
+        assert response.status_code == outcomes[role] and outcomes[role] not in (OK, REDIRECT), (
+            f"POST {url} as {role}: {response.status_code}"
+        )
+        return
+    allowed = {method.strip() for method in response["Allow"].split(",")}
+    assert "GET" in allowed and "POST" not in allowed, response["Allow"]
