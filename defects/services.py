@@ -239,6 +239,11 @@ def submit_report(
     return report
 
 
+def confirmation_expired(report: DefectReport) -> bool:
+    """Too late to confirm: the report is deleted soon (expire_unconfirmed)."""
+    return report.created_at < timezone.now() - timedelta(days=settings.DEFECTS_CONFIRMATION_DAYS)
+
+
 @transaction.atomic
 def confirm_report(*, token: str) -> DefectReport | None:
     """Make a report public by the link from its e-mail; None when the link is unknown or old."""
@@ -249,7 +254,7 @@ def confirm_report(*, token: str) -> DefectReport | None:
         return None
     if report.status != Status.SUBMITTED:
         return report  # confirmed before: the link keeps showing the report
-    if report.created_at < timezone.now() - timedelta(days=settings.DEFECTS_CONFIRMATION_DAYS):
+    if confirmation_expired(report):
         return None
     _record(report, to=Status.CONFIRMED, actor=None)
     report.status = Status.CONFIRMED

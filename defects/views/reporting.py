@@ -19,7 +19,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from lohmar_portal import ratelimit
 from lohmar_portal.cache import bump_content_version, cache_public_page
@@ -245,16 +245,34 @@ def _excerpt(text: str, length: int = 200) -> str:
 # --- Confirmation links -------------------------------------------------------------------------
 
 
-@require_safe
+@require_http_methods(["GET", "HEAD", "POST"])
 @never_cache
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
-    """The link from the e-mail to a reporter without an account: the report goes public."""
-    before = DefectReport.objects.filter(confirmation_hash=hash_token(token)).only("status").first()
-    report = services.confirm_report(token=token)
+    """The link from the e-mail to a reporter without an account: the report goes public.
+
+    Opening the link only shows the report with a button that posts back here: mail filters
+    open the links in incoming e-mails to check them, and must not publish a report (or count
+    an "Ich auch", below) that nobody confirmed.
+    """
+    before = (
+        DefectReport.objects.select_related("category")
+        .filter(confirmation_hash=hash_token(token))
+        .first()
+    )
+    if request.method == "POST":
+        report = services.confirm_report(token=token)
+    elif before is not None and not (
+        before.status == Status.SUBMITTED and services.confirmation_expired(before)
+    ):
+        report = before
+    else:
+        report = None
     if report is None:
         state, status = ("expired", 410) if before is not None else ("unknown", 404)
     elif before is not None and before.status != Status.SUBMITTED:
         state, status = "already", 200
+    elif request.method != "POST":
+        state, status = "ask", 200
     else:
         state, status = "confirmed", 200
         transaction.on_commit(bump_content_version)
@@ -270,18 +288,23 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
-@require_safe
+@require_http_methods(["GET", "HEAD", "POST"])
 @never_cache
 def confirm_support(request: HttpRequest, token: str) -> HttpResponse:
-    """The link from the e-mail to a supporter without an account: the "Ich auch" counts."""
+    """The link from the e-mail to a supporter without an account: the "Ich auch" counts (by
+    the button on the page, as above)."""
     before = (
-        Support.objects.filter(confirmation_hash=hash_token(token)).only("confirmed_at").first()
+        Support.objects.select_related("report__category")
+        .filter(confirmation_hash=hash_token(token))
+        .first()
     )
-    support = services.confirm_support(token=token)
+    support = services.confirm_support(token=token) if request.method == "POST" else before
     if support is None:
         state, status = "unknown", 404
     elif before is not None and before.confirmed_at is not None:
         state, status = "already", 200
+    elif request.method != "POST":
+        state, status = "ask", 200
     else:
         state, status = "confirmed", 200
         transaction.on_commit(bump_content_version)

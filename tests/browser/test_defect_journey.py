@@ -125,12 +125,17 @@ def test_report_confirm_work_and_see_it_public_without_exif(page, browser, live_
     photo = Photo.objects.get(report=report)
     assert photo.state == Photo.State.READY and not photo.is_released
 
-    # 2. The link in the e-mail makes it public.
+    # 2. The link in the e-mail shows the report; the reporter's button makes it public.
     [confirmation] = [m for m in mail.outbox if m.to == [REPORTER]]
     assert report.reference in confirmation.subject
     link = re.search(r"https?://\S+/maengel/bestaetigen/\S+/", confirmation.body)
     assert link, confirmation.body
     page.goto(path_of(link.group(0)))
+    expect(page.get_by_role("heading", name="Meldung bestätigen")).to_be_visible()
+    assert_accessible(page)
+    report.refresh_from_db()
+    assert report.status == Status.SUBMITTED  # opening the link (a mail filter may) is not enough
+    page.get_by_role("button", name="Meldung bestätigen").click()
     expect(page.get_by_role("heading", name="Danke, Ihre Meldung ist bestätigt")).to_be_visible()
     assert_accessible(page)
     page.get_by_role("link", name="Zur Meldung").click()

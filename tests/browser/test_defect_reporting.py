@@ -81,6 +81,7 @@ def file_report_anonymously(page, category, *, email="anna@example.org") -> Defe
 def confirm_by_email(page, email="anna@example.org") -> None:
     [message] = [m for m in mail.outbox if m.to == [email] and "bestätigen" in m.subject]
     page.goto(confirmation_path(message.body))
+    page.get_by_role("button", name="Meldung bestätigen").click()
     expect(page.get_by_role("heading", name="Danke, Ihre Meldung ist bestätigt")).to_be_visible()
 
 

@@ -664,6 +664,8 @@ def test_a_description_posted_through_open311_is_shown_as_text(page, live_server
     report = DefectReport.objects.get(api_client=api_client)
     [message] = mail.outbox
     token = message.body.split("/maengel/bestaetigen/")[1].split("/")[0]
+    # The page of the link shows what is to be confirmed.
+    inert.visit(f"/maengel/bestaetigen/{token}/", long_payload("API-Beschreibung"))
     assert defect_services.confirm_report(token=token) == report
 
     inert.visit(report.get_absolute_url(), long_payload("API-Beschreibung"))

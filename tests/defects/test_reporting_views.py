@@ -402,11 +402,17 @@ def test_ich_auch_from_the_nearby_page_without_an_account(
     support = Support.objects.get()
     assert (support.email, support.confirmed_at) == ("anna@example.org", None)
     assert DefectReport.objects.count() == 1  # nothing new filed
-    page = client.get(link_path(mail.outbox[0].body, "ich-auch/bestaetigen"))
+    link = link_path(mail.outbox[0].body, "ich-auch/bestaetigen")
+    asked = client.get(link)  # only asks (mail filters open links)
+    assert "dass Sie diesen Mangel auch bemerkt haben" in asked.content.decode()
+    open_nearby.refresh_from_db()
+    assert open_nearby.supporter_count == 0
+    page = client.post(link)
     assert page.status_code == 200
     assert "Ihr „Ich auch“ zählt" in page.content.decode()
     open_nearby.refresh_from_db()
     assert open_nearby.supporter_count == 1
+    assert "schon bestätigt" in client.get(link).content.decode()
 
 
 # --- The JSON endpoint for the form's script ----------------------------------------------------
@@ -579,7 +585,7 @@ def test_the_report_page_offers_ich_auch_and_a_confirmed_one_is_counted_there(
         client.post(f"/maengel/{report.reference}/ich-auch/", {"email": "carla@example.org"})
     assert "0 weitere Personen" in flat(Client().get(report.get_absolute_url()))  # unconfirmed
     with django_capture_on_commit_callbacks(execute=True):
-        client.get(link_path(mail.outbox[0].body, "ich-auch/bestaetigen"))
+        client.post(link_path(mail.outbox[0].body, "ich-auch/bestaetigen"))
 
     fresh = Client().get(report.get_absolute_url())  # another visitor: no cookies
     assert "1 weitere Person hat" in flat(fresh)
@@ -597,8 +603,16 @@ def test_the_confirmation_link_publishes_the_report(
     assert client.get(report.get_absolute_url()).status_code == 404
     path = link_path(mail.outbox[0].body)
 
+    # Opening the link (a mail filter checking it does) only shows what is to be confirmed.
+    asked = client.get(path).content.decode()
+    assert "Bitte bestätigen Sie, dass Sie diesen Mangel gemeldet haben" in asked
+    assert report.reference in asked and report.description in asked
+    assert '<form method="post"' in asked
+    report.refresh_from_db()
+    assert report.status == Status.SUBMITTED
+
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.get(path)
+        response = client.post(path)
 
     assert response.status_code == 200
     assert "Ihre Meldung ist bestätigt" in response.content.decode()
@@ -607,18 +621,20 @@ def test_the_confirmation_link_publishes_the_report(
     # Not stale: the cached 404 gave way to the report.
     assert client.get(report.get_absolute_url()).status_code == 200
 
-    again = client.get(path)
-    assert again.status_code == 200
-    assert "schon bestätigt" in again.content.decode()
+    for method in (client.get, client.post):
+        again = method(path)
+        assert again.status_code == 200
+        assert "schon bestätigt" in again.content.decode()
 
 
 def test_an_unknown_confirmation_link_gets_a_german_404(client):
-    response = client.get("/maengel/bestaetigen/gibt-es-nicht/")
-    assert response.status_code == 404
-    assert "Diesen Bestätigungslink kennen wir nicht" in response.content.decode()
-    response = client.get("/maengel/ich-auch/bestaetigen/gibt-es-nicht/")
-    assert response.status_code == 404
-    assert "Diesen Bestätigungslink kennen wir nicht" in response.content.decode()
+    for method in (client.get, client.post):
+        response = method("/maengel/bestaetigen/gibt-es-nicht/")
+        assert response.status_code == 404
+        assert "Diesen Bestätigungslink kennen wir nicht" in response.content.decode()
+        response = method("/maengel/ich-auch/bestaetigen/gibt-es-nicht/")
+        assert response.status_code == 404
+        assert "Diesen Bestätigungslink kennen wir nicht" in response.content.decode()
 
 
 def test_an_expired_confirmation_link_says_so(
@@ -627,11 +643,12 @@ def test_an_expired_confirmation_link_says_so(
     post(client, django_capture_on_commit_callbacks, form_data(category))
     path = link_path(mail.outbox[0].body)
     later = timezone.now() + timedelta(days=settings.DEFECTS_CONFIRMATION_DAYS, hours=1)
-    with time_machine.travel(later):
-        response = client.get(path)
-    assert response.status_code == 410
-    assert "Dieser Bestätigungslink ist abgelaufen" in response.content.decode()
-    assert DefectReport.objects.get().status == Status.SUBMITTED
+    for method in (client.get, client.post):
+        with time_machine.travel(later):
+            response = method(path)
+        assert response.status_code == 410
+        assert "Dieser Bestätigungslink ist abgelaufen" in response.content.decode()
+        assert DefectReport.objects.get().status == Status.SUBMITTED
 
 
 def test_a_forged_thanks_link_shows_nothing(client, category):

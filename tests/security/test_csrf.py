@@ -166,6 +166,8 @@ TAKES_POST = {
     "ideas:comment_flag",
     "defects:report_create",
     "defects:report_support",
+    "defects:confirm",  # the link shows the report; its button posts back
+    "defects:confirm_support",
     "servicecenter:ticket_create",
     "servicecenter:ticket",  # the reply form under the thread
     "servicecenter:ticket_access",
