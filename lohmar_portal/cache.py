@@ -18,7 +18,10 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language
 
-VERSION_KEY = "content-version"
+# Named apart from the counter ("content-version") that earlier releases incremented: while old
+# and new processes run side by side in a deploy, neither trips over the other's values (their
+# pages may lag the other's writes by up to PAGE_TIMEOUT meanwhile).
+VERSION_KEY = "content-version-token"
 # Writes invalidate at once; time alone changes a page too (a phase ends at midnight), so no
 # copy lives longer than a minute.
 PAGE_TIMEOUT = 60

@@ -170,7 +170,7 @@ class TolerantRedisCacheClient(RedisCacheClient):
         missing = object()
         value = self._call("incr", missing, (), super().incr, key, delta)
         if value is missing:
-            # What a missing key gives; a version counter is bumped by ON_RECOVERY instead.
+            # What a missing key gives: a rate-limit counter starts a fresh window.
             raise ValueError(f"Key '{key}' not found (cache unavailable).")
         return value
 

@@ -49,7 +49,7 @@ def test_a_dead_redis_is_an_empty_cache_without_errors():
     cache.delete_many(["a", "b"])
     assert cache.get_or_set("computed", lambda: 42) == 42
     with pytest.raises(ValueError):  # what a missing key gives; callers handle it
-        cache.incr("content-version")
+        cache.incr("rate-limit-counter")
     assert cache.unavailable
     assert time.monotonic() - started < 1
 

@@ -460,7 +460,7 @@ def _same_pattern(path: str, pattern: Pattern) -> bool:
 
 
 def get_as(world, role: str, url: str):
-    """GET as the role, undoing whatever the request writes (confirmation links, "read")."""
+    """GET as the role, undoing whatever the request writes (messages marked "read")."""
     with transaction.atomic():
         response = client_as(world, role).get(url)
         close_response(response)
