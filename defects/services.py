@@ -288,7 +288,8 @@ def can_be_supported(report: DefectReport) -> bool:
 def support_report(*, report: DefectReport, actor: User | None, email: str = "") -> Support:
     """Someone noticed the same defect: count them and keep them informed.
 
-    With an account it counts at once; with an e-mail address after the link in the mail.
+    With an account it counts at once; with an e-mail address once confirmed on the page the
+    e-mail links to.
     Supporting twice changes nothing.
     """
     report = DefectReport.objects.select_for_update().get(pk=report.pk)
@@ -334,7 +335,7 @@ def confirm_support(*, token: str) -> Support | None:
     )
     if support is None:
         return None
-    if support.confirmed_at is None:
+    if support.confirmed_at is None and can_be_supported(support.report):
         support.confirmed_at = timezone.now()
         support.save(update_fields=["confirmed_at"])
         DefectReport.objects.filter(pk=support.report_id).update(

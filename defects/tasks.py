@@ -22,7 +22,7 @@ def process_photo(photo_id: int) -> bool:
 
 @shared_task(acks_late=True)
 def send_confirmation(report_id: int, url: str) -> bool:
-    """The link that makes an anonymous report public."""
+    """The link to the page where an anonymous reporter confirms the report (then public)."""
     from .models import DefectReport
 
     report = DefectReport.objects.select_related("category").filter(pk=report_id).first()

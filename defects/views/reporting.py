@@ -303,6 +303,9 @@ def confirm_support(request: HttpRequest, token: str) -> HttpResponse:
         state, status = "unknown", 404
     elif before is not None and before.confirmed_at is not None:
         state, status = "already", 200
+    elif not services.can_be_supported(support.report):
+        # Hidden by staff or done meanwhile: nothing of it is shown, nothing counts.
+        state, status = "closed", 410
     elif request.method != "POST":
         state, status = "ask", 200
     else:

@@ -110,7 +110,7 @@ def test_a_citizen_reports_on_the_map_with_a_photo_and_confirms_by_email(page, s
     with Image.open(io.BytesIO(data)) as image:
         assert image.size == (1024, 2048)  # 2400 by 1200 turned upright, at most 2048 px
 
-    # The link in the e-mail makes it public.
+    # Confirmed on the page the e-mail links to: now public.
     confirm_by_email(page)
     assert_accessible(page)
     report.refresh_from_db()

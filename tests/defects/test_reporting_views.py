@@ -627,6 +627,25 @@ def test_the_confirmation_link_publishes_the_report(
         assert "schon bestätigt" in again.content.decode()
 
 
+def test_a_me_too_link_of_a_report_hidden_meanwhile_shows_nothing_and_counts_nothing(
+    client, open_nearby, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/maengel/{open_nearby.reference}/ich-auch/", {"email": "anna@example.org"})
+    link = link_path(mail.outbox[0].body, "ich-auch/bestaetigen")
+    DefectReport.objects.filter(pk=open_nearby.pk).update(is_hidden=True)  # by staff
+
+    for method in (client.get, client.post):
+        response = method(link)
+        assert response.status_code == 410
+        html = response.content.decode()
+        assert "nicht mehr öffentlich" in html
+        assert open_nearby.description not in html
+    open_nearby.refresh_from_db()
+    assert open_nearby.supporter_count == 0
+    assert Support.objects.get().confirmed_at is None
+
+
 def test_an_unknown_confirmation_link_gets_a_german_404(client):
     for method in (client.get, client.post):
         response = method("/maengel/bestaetigen/gibt-es-nicht/")
